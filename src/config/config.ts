@@ -1,0 +1,46 @@
+/** The validated, frozen configuration every component receives. See spec.ts for meanings. */
+export type Listen = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
+
+export interface Config {
+  readonly listen: Listen;
+  readonly issuer: string;
+  readonly audience: readonly string[] | undefined;
+  readonly token: {
+    readonly algorithms: readonly string[];
+    readonly hmacSecret: string | undefined;
+    readonly clockToleranceSeconds: number;
+    readonly maxBytes: number;
+    readonly typ: string | undefined;
+  };
+  readonly jwks: { readonly timeoutMs: number; readonly cooldownMs: number; readonly cacheMaxAgeMs: number };
+  readonly discovery: { readonly timeoutMs: number; readonly retryInitialMs: number; readonly retryMaxMs: number };
+  readonly claims: {
+    readonly enrich: 'when-missing' | 'always' | 'never';
+    readonly roleClaims: readonly string[];
+    readonly cacheTtlSeconds: number;
+    readonly cacheMaxEntries: number;
+    readonly userinfo: {
+      readonly connectTimeoutMs: number;
+      readonly headersTimeoutMs: number;
+      readonly bodyTimeoutMs: number;
+      readonly maxResponseBytes: number;
+      readonly connections: number;
+    };
+  };
+  readonly policy: {
+    readonly bundle: string;
+    readonly entrypoint: string;
+    readonly watch: boolean;
+    readonly memoryInitialPages: number;
+    readonly memoryMaxPages: number;
+  };
+  readonly decisionLog: { readonly target: string; readonly bufferEvents: number };
+  readonly http: {
+    readonly maxBodyBytes: number;
+    readonly maxHeaderBytes: number;
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly forwardAuthPath: string;
+  };
+}

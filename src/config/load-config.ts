@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { Config, Listen } from './config.ts';
+import { CONFIG_SPEC, HMAC_ALGORITHMS } from './spec.ts';
+import { configError, validateValue } from './validate-value.ts';
+import { SidecarError } from '../errors/sidecar-error.ts';
+
+export interface LoadConfigOptions {
+  /** Path of a YAML or JSON file; `AUTHZ_CONFIG` is used when absent. */
+  readonly file?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Values used before the file and the environment (the demo supplies its issuer this way). */
+  readonly base?: Record<string, unknown>;
+}
+
+/**
+ * Reads the file and the environment once, validates every key against CONFIG_SPEC and returns a
+ * frozen Config. Throws SidecarError('config_error') naming the offending key.
+ *
+ * @example
+ * const config = loadConfig({ file: 'authz.yaml' }); // AUTHZ_ISSUER etc. override the file
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const values = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(options.base ?? {})) values.set(k, v);
+
+  const file = options.file ?? env['AUTHZ_CONFIG'];
+  if (file) for (const [k, v] of flatten(readConfigFile(file))) values.set(k, v);
+
+  const known = new Set(CONFIG_SPEC.map((s) => s.key));
+  for (const key of values.keys()) {
+    if (!known.has(key)) throw configError(key, 'unknown key (see docs/configuration.md)');
+  }
+
+  const out = new Map<string, unknown>();
+  for (const spec of CONFIG_SPEC) {
+    const envValue = spec.env ? env[spec.env] : undefined;
+    if (envValue !== undefined && envValue !== '') {
+      out.set(spec.key, validateValue(`${spec.key} (from ${spec.env})`, spec.type, envValue, true));
+    } else if (values.has(spec.key) && values.get(spec.key) !== null) {
+      out.set(spec.key, validateValue(spec.key, spec.type, values.get(spec.key), false));
+    } else if (spec.default !== undefined) {
+      // Defaults go through the same parser, so e.g. `listen` is always a parsed address.
+      out.set(spec.key, validateValue(spec.key, spec.type, spec.default, false));
+    } else if (spec.required) {
+      throw configError(spec.key, `is required${spec.env ? ` (set it in the config file or ${spec.env})` : ''}`);
+    }
+  }
+  return build(out);
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SidecarError('config_error', `cannot read config file '${file}': ${(err as Error).message}`, { expose: true });
+  }
+  try {
+    // YAML 1.2 is a superset of JSON, so one parser serves both formats.
+    return parseYaml(text, { uniqueKeys: true }) ?? {};
+  } catch (err) {
+    throw new SidecarError('config_error', `config file '${file}' is not valid YAML/JSON: ${(err as Error).message}`, { expose: true });
+  }
+}
+
+/** Nested objects become dotted keys; lists and scalars are leaves. */
+function flatten(doc: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    if (prefix === '') throw configError('(root)', 'the config file must hold an object');
+    out.set(prefix, doc);
+    return out;
+  }
+  for (const [k, v] of Object.entries(doc)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && CONFIG_SPEC.some((s) => s.key.startsWith(`${key}.`))) {
+      flatten(v, key, out);
+    } else {
+      out.set(key, v);
+    }
+  }
+  return out;
+}
+
+function build(v: Map<string, unknown>): Config {
+  const get = <T>(key: string): T => v.get(key) as T;
+  const algorithms = get<readonly string[]>('token.algorithms');
+  const hmacSecret = get<string | undefined>('token.hmacSecret');
+  const usesHmac = algorithms.some((a) => HMAC_ALGORITHMS.includes(a));
+  if (usesHmac && !hmacSecret) throw configError('token.algorithms', 'HS256/384/512 need token.hmacSecret (AUTHZ_HMAC_SECRET)');
+  if (hmacSecret && !usesHmac) throw configError('token.hmacSecret', 'is set but token.algorithms lists no HS* algorithm');
+  if (hmacSecret && Buffer.byteLength(hmacSecret) < 32) throw configError('token.hmacSecret', 'must be at least 32 bytes');
+  if (get<number>('discovery.retryMaxMs') < get<number>('discovery.retryInitialMs')) {
+    throw configError('discovery.retryMaxMs', 'must not be smaller than discovery.retryInitialMs');
+  }
+  if (get<number>('policy.memoryMaxPages') < get<number>('policy.memoryInitialPages')) {
+    throw configError('policy.memoryMaxPages', 'must not be smaller than policy.memoryInitialPages');
+  }
+  const fwd = get<string>('http.forwardAuthPath');
+  if (!fwd.startsWith('/')) throw configError('http.forwardAuthPath', `must start with '/', got '${fwd}'`);
+
+  const config: Config = {
+    listen: get<Listen>('listen'),
+    issuer: get<string>('issuer'),
+    audience: get<readonly string[] | undefined>('audience'),
+    token: {
+      algorithms,
+      hmacSecret,
+      clockToleranceSeconds: get('token.clockToleranceSeconds'),
+      maxBytes: get('token.maxBytes'),
+      typ: get('token.typ'),
+    },
+    jwks: { timeoutMs: get('jwks.timeoutMs'), cooldownMs: get('jwks.cooldownMs'), cacheMaxAgeMs: get('jwks.cacheMaxAgeMs') },
+    discovery: {
+      timeoutMs: get('discovery.timeoutMs'),
+      retryInitialMs: get('discovery.retryInitialMs'),
+      retryMaxMs: get('discovery.retryMaxMs'),
+    },
+    claims: {
+      enrich: get('claims.enrich'),
+      roleClaims: get('claims.roleClaims'),
+      cacheTtlSeconds: get('claims.cacheTtlSeconds'),
+      cacheMaxEntries: get('claims.cacheMaxEntries'),
+      userinfo: {
+        connectTimeoutMs: get('claims.userinfo.connectTimeoutMs'),
+        headersTimeoutMs: get('claims.userinfo.headersTimeoutMs'),
+        bodyTimeoutMs: get('claims.userinfo.bodyTimeoutMs'),
+        maxResponseBytes: get('claims.userinfo.maxResponseBytes'),
+        connections: get('claims.userinfo.connections'),
+      },
+    },
+    policy: {
+      bundle: get('policy.bundle'),
+      entrypoint: get('policy.entrypoint'),
+      watch: get('policy.watch'),
+      memoryInitialPages: get('policy.memoryInitialPages'),
+      memoryMaxPages: get('policy.memoryMaxPages'),
+    },
+    decisionLog: { target: get('decisionLog.target'), bufferEvents: get('decisionLog.bufferEvents') },
+    http: {
+      maxBodyBytes: get('http.maxBodyBytes'),
+      maxHeaderBytes: get('http.maxHeaderBytes'),
+      requestTimeoutMs: get('http.requestTimeoutMs'),
+      headersTimeoutMs: get('http.headersTimeoutMs'),
+      keepAliveTimeoutMs: get('http.keepAliveTimeoutMs'),
+      forwardAuthPath: fwd,
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,83 @@
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type ProtectedHeaderParameters } from 'jose';
+import { SidecarError } from '../errors/sidecar-error.ts';
+import { HMAC_ALGORITHMS } from '../config/spec.ts';
+import { checkCompactJws } from './check-compact.ts';
+
+export interface VerifiedToken {
+  readonly payload: JWTPayload & { sub: string; iss: string; exp: number };
+  readonly header: ProtectedHeaderParameters;
+}
+
+export interface TokenVerifierOptions {
+  readonly issuer: string;
+  readonly audience: readonly string[] | undefined;
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSeconds: number;
+  readonly maxBytes: number;
+  readonly typ: string | undefined;
+  readonly hmacSecret: string | undefined;
+  /** Resolves the issuer's public keys (see createRemoteKeys). */
+  readonly keys: JWTVerifyGetKey;
+}
+
+export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
+
+/** Header parameters that would point at a key chosen by the token's author. */
+const KEY_BEARING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+
+/**
+ * Builds the verifier for `Authorization: Bearer` tokens: canonical compact form and size first,
+ * then jose's jwtVerify with an algorithm allow-list, exact `iss`, `aud` when configured, `exp`
+ * and `sub` required, `nbf`, clock tolerance and optional `typ`. Keys come only from the
+ * issuer's JWKS (or the configured HMAC secret), never from the token.
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const secret = options.hmacSecret ? new TextEncoder().encode(options.hmacSecret) : undefined;
+  const getKey: JWTVerifyGetKey = (header, token) => {
+    for (const name of KEY_BEARING_HEADERS) {
+      if (header[name] !== undefined) throw new SidecarError('invalid_token', `token header '${name}' is not accepted`);
+    }
+    if (HMAC_ALGORITHMS.includes(header.alg ?? '')) {
+      if (!secret) throw new SidecarError('invalid_token', `algorithm ${header.alg} is not allowed`);
+      return secret;
+    }
+    return options.keys(header, token);
+  };
+  const verifyOptions = {
+    algorithms: [...options.algorithms],
+    issuer: options.issuer,
+    ...(options.audience ? { audience: [...options.audience] } : {}),
+    ...(options.typ ? { typ: options.typ } : {}),
+    clockTolerance: options.clockToleranceSeconds,
+    requiredClaims: ['exp', 'sub'],
+  };
+
+  return async (token) => {
+    checkCompactJws(token, options.maxBytes);
+    let result;
+    try {
+      result = await jwtVerify(token, getKey, verifyOptions);
+    } catch (err) {
+      throw toTokenError(err);
+    }
+    const { payload, protectedHeader } = result;
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw new SidecarError('invalid_token', '"sub" must be a non-empty string');
+    return { payload: payload as VerifiedToken['payload'], header: protectedHeader };
+  };
+}
+
+/** jose's errors carry generic messages that never echo token contents, so they are safe to expose. */
+function toTokenError(err: unknown): SidecarError {
+  if (err instanceof SidecarError) return err;
+  if (err instanceof errors.JWTExpired) return new SidecarError('invalid_token', 'token is expired', { cause: err });
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return new SidecarError('invalid_token', `claim "${err.claim}" is invalid: ${err.reason}`, { cause: err });
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return new SidecarError('invalid_token', 'token algorithm is not allowed', { cause: err });
+  if (err instanceof errors.JWSSignatureVerificationFailed) {
+    return new SidecarError('invalid_token', 'token signature is invalid', { cause: err });
+  }
+  if (err instanceof errors.JWKSNoMatchingKey) return new SidecarError('invalid_token', 'no issuer key matches the token', { cause: err });
+  if (err instanceof errors.JOSEError) return new SidecarError('invalid_token', `token is invalid: ${err.message}`, { cause: err });
+  return new SidecarError('invalid_token', 'token could not be verified', { cause: err });
+}
