@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { createSidecar, type Sidecar } from '../../src/main.ts';
+import { silentLog } from '../../src/lib/process-log.ts';
+import type { Config } from '../../src/config/config.ts';
+import { DEMO_AUDIENCE } from '../../src/demo/demo-users.ts';
+import { SAMPLE_BUNDLE, tempDir } from './bundles.ts';
+
+export interface TestSidecar {
+  readonly url: string;
+  readonly sidecar: Sidecar;
+  readonly config: Config;
+  readonly decisionLogPath: string;
+  /** POST /authorize with a bearer token (or a raw Authorization header value). */
+  authorize(token: string | undefined, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  decisions(): any[];
+  stop(): Promise<void>;
+}
+
+/** Starts the sidecar in-process on 127.0.0.1 with an ephemeral port and a temp decision log. */
+export async function startTestSidecar(issuer: string, overrides: Record<string, unknown> = {}, waitReady = true): Promise<TestSidecar> {
+  const decisionLogPath = join(tempDir(), 'decisions.log');
+  const config = loadConfig({
+    env: {},
+    base: {
+      issuer,
+      audience: [DEMO_AUDIENCE],
+      listen: '127.0.0.1:0',
+      'policy.bundle': SAMPLE_BUNDLE,
+      'decisionLog.target': decisionLogPath,
+      'discovery.retryInitialMs': 20,
+      'discovery.retryMaxMs': 200,
+      ...overrides,
+    },
+  });
+  const sidecar = createSidecar(config, silentLog);
+  const { url } = await sidecar.start();
+  if (waitReady) await sidecar.whenReady();
+  return {
+    url,
+    sidecar,
+    config,
+    decisionLogPath,
+    async authorize(token, body, headers = {}) {
+      const res = await fetch(`${url}/authorize`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token === undefined ? {} : { authorization: token.startsWith('Bearer ') || token.includes(' ') ? token : `Bearer ${token}` }),
+          ...headers,
+        },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    },
+    decisions() {
+      if (!existsSync(decisionLogPath)) return [];
+      return readFileSync(decisionLogPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    },
+    stop: () => sidecar.stop(),
+  };
+}
