@@ -7,7 +7,9 @@ OPA_VERSION="${OPA_VERSION:-v1.22.2}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/.tools/bin"
 opa="$bin/opa"
-if [[ -x "$opa" ]] && "$opa" version 2>/dev/null | grep -q "^Version: ${OPA_VERSION#v}$"; then
+# Not a pipe into grep -q: under pipefail an early-exiting grep can fail the check and rebuild.
+if [[ -x "$opa" ]] && out="$("$opa" version 2>/dev/null)" && grep -q "^Version: ${OPA_VERSION#v}$" <<<"$out" \
+  && grep -q "^WebAssembly: available" <<<"$out"; then
   exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
@@ -17,5 +19,6 @@ fi
 mkdir -p "$bin"
 echo "install-opa: building opa ${OPA_VERSION} with go install (first time only, takes a few minutes)..." >&2
 start=$(date +%s)
-GOBIN="$bin" CGO_ENABLED=0 GOFLAGS=-mod=mod go install "github.com/open-policy-agent/opa@${OPA_VERSION}" >&2
+# -tags=opa_wasm: the (pure Go) Wasm engine, so `opa eval -b` can evaluate our wasm bundles too.
+GOBIN="$bin" CGO_ENABLED=0 GOFLAGS=-mod=mod go install -tags=opa_wasm "github.com/open-policy-agent/opa@${OPA_VERSION}" >&2
 echo "install-opa: opa ${OPA_VERSION} ready in $(( $(date +%s) - start ))s at ${opa#"$root"/}" >&2

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Builds Rego policies into OPA Wasm bundles (the format the sidecar loads).
+#
+#   scripts/build-policies.sh
+#       builds every directory rego/<name>/ into bundles/<name>.tar.gz,
+#       entrypoints <name>/decision and <name>/allow
+#   scripts/build-policies.sh <src-dir> <out.tar.gz> [entrypoint-package]
+#       builds one arbitrary directory (e.g. a test fixture); the entrypoint package defaults to
+#       the directory's base name, dots or slashes allowed ("acme.orders" -> acme/orders/decision)
+#
+# The files of <src-dir> become package/data path <entrypoint-package>, exactly as `opa test rego/`
+# sees them: rego/authz/data.json is data.authz in the bundle.
+#
+# Bundle revision (.manifest "revision") = first 12 hex chars of sha256 over the sorted relative
+# names, sizes and contents of the directory's non-test files (hidden files and *_test.rego are
+# neither hashed nor built). It changes exactly when a policy or data file changes; a bundle whose
+# revision (and entrypoints) already match is not rebuilt. FORCE=1 rebuilds anyway.
+# Works from any cwd; progress goes to stderr.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/scripts/install-opa.sh"
+opa="$root/.tools/bin/opa"
+
+log() { echo "build-policies: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Path as shown in messages: relative to the repo root when inside it.
+show() {
+  case "$1" in
+    "$root"/*) printf '%s' "${1#"$root"/}" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+
+abspath() { # works for a not-yet-existing file whose parent can be created
+  local dir base
+  dir="$(dirname -- "$1")"
+  base="$(basename -- "$1")"
+  mkdir -p -- "$dir"
+  printf '%s/%s' "$(cd -- "$dir" && pwd)" "$base"
+}
+
+sha256() {
+  if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -c1-64
+  else shasum -a 256 | cut -c1-64
+  fi
+}
+
+# NUL-separated, byte-sorted relative names of the files that are hashed and built.
+source_files() {
+  (cd -- "$1" && find . -name '.?*' -prune -o -type f ! -name '*_test.rego' -print0) \
+    | LC_ALL=C sort -z
+}
+
+revision() {
+  local dir=$1 f
+  source_files "$dir" | while IFS= read -r -d '' f; do
+    printf 'file %s %s\n' "${f#./}" "$(wc -c <"$dir/$f" | tr -d ' ')"
+    cat -- "$dir/$f"
+  done | sha256 | cut -c1-12
+}
+
+# "<revision> <entrypoint>,<entrypoint>" of an existing bundle ("" if unreadable).
+bundle_stamp() {
+  "$opa" inspect -f json "$1" 2>/dev/null \
+    | "$opa" eval -I -f raw \
+      'concat(" ", [input.manifest.revision, concat(",", [e.entrypoint | some e in input.manifest.wasm])])' \
+      2>/dev/null || true
+}
+
+build_one() {
+  local src=$1 out=$2 pkg=$3
+  [[ -d "$src" ]] || die "$src is not a directory"
+  src="$(cd -- "$src" && pwd)"
+  out="$(abspath "$out")"
+  pkg="${pkg//./\/}"
+  pkg="${pkg#/}"
+  pkg="${pkg%/}"
+  [[ -n "$pkg" ]] || die "empty entrypoint package for $(show "$src")"
+
+  local rev want
+  rev="$(revision "$src")"
+  want="$rev $pkg/decision,$pkg/allow"
+  if [[ -z "${FORCE:-}" && -f "$out" && "$(bundle_stamp "$out")" == "$want" ]]; then
+    log "$(show "$out") is up to date (revision $rev)"
+    return 0
+  fi
+
+  local stage tmp_out f
+  stage="$(mktemp -d "${TMPDIR:-/tmp}/build-policies.XXXXXX")"
+  tmp_out="$(mktemp "$(dirname -- "$out")/.$(basename -- "$out").XXXXXX")"
+  # shellcheck disable=SC2064 # expand now: these locals are gone when the trap fires
+  trap "rm -rf -- '$stage' '$tmp_out'" EXIT
+  # Stage under the package path so data.json lands at data.<pkg> (opa build roots data at the
+  # directory it is given), and so the hashed files are exactly the built files.
+  mkdir -p -- "$stage/$pkg"
+  source_files "$src" | while IFS= read -r -d '' f; do
+    mkdir -p -- "$stage/$pkg/$(dirname -- "$f")"
+    cp -- "$src/$f" "$stage/$pkg/$f"
+  done
+  (
+    cd -- "$stage"
+    "$opa" build -t wasm -e "$pkg/decision" -e "$pkg/allow" --ignore '*_test.rego' \
+      --revision "$rev" -o "$tmp_out" .
+  ) || die "opa build failed for $(show "$src")"
+  chmod 0644 -- "$tmp_out"
+  mv -f -- "$tmp_out" "$out"
+  rm -rf -- "$stage"
+  trap - EXIT
+  log "built $(show "$out") from $(show "$src") (revision $rev, entrypoints $pkg/decision $pkg/allow)"
+}
+
+case $# in
+  0)
+    shopt -s nullglob
+    dirs=("$root"/rego/*/)
+    ((${#dirs[@]})) || die "no policy directories under rego/"
+    for d in "${dirs[@]}"; do
+      d="${d%/}"
+      name="$(basename -- "$d")"
+      build_one "$d" "$root/bundles/$name.tar.gz" "$name"
+    done
+    ;;
+  2 | 3)
+    build_one "$1" "$2" "${3:-$(basename -- "$(cd -- "$1" 2>/dev/null && pwd || echo "$1")")}"
+    ;;
+  *)
+    echo "usage: $0 [<src-dir> <out.tar.gz> [entrypoint-package]]" >&2
+    exit 2
+    ;;
+esac
