@@ -24,7 +24,7 @@ describe('HTTP API contract', () => {
   it('answers unknown routes with a JSON 404 in the {code, message} shape', async () => {
     const res = await fetch(`${sc.url}/nope`);
     assert.equal(res.status, 404);
-    assert.equal((await res.json()).code, 'not_found');
+    assert.equal(((await res.json()) as any).code, 'not_found');
   });
 
   it('answers 413 payload_too_large for a body over the limit', async () => {

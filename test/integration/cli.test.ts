@@ -69,7 +69,7 @@ describe('authz-sidecar CLI', () => {
         headers: { authorization: `Bearer ${await idp.token('bob')}`, 'content-type': 'application/json' },
         body: JSON.stringify({ method: 'GET', path: '/api/orders/1' }),
       });
-      assert.equal((await res.json()).allow, true);
+      assert.equal(((await res.json()) as any).allow, true);
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       assert.equal(code, 0);

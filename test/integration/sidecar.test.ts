@@ -91,7 +91,7 @@ describe('sidecar against a real OIDC provider on loopback', () => {
     assert.match(extra.body.message, /pathh/);
     const res = await fetch(`${sc.url}/authorize`, { method: 'POST', headers: { authorization: `Bearer ${alice}`, 'content-type': 'text/plain' }, body: 'x' });
     assert.equal(res.status, 415);
-    assert.equal((await res.json()).code, 'unsupported_media_type');
+    assert.equal(((await res.json()) as any).code, 'unsupported_media_type');
   });
 
   it('refuses (401 subject_mismatch) a subject whose userinfo answers for another subject', async () => {
@@ -194,7 +194,7 @@ describe('when the IdP goes down', () => {
     try {
       const notReady = await fetch(`${sc.url}/ready`);
       assert.equal(notReady.status, 503);
-      assert.equal((await notReady.json()).code, 'not_ready');
+      assert.equal(((await notReady.json()) as any).code, 'not_ready');
       const early = await sc.authorize('a.b.c', get);
       assert.equal(early.status, 503);
       await idp.server.start(port, '127.0.0.1');
