@@ -74,7 +74,13 @@ function parseListen(key: string, raw: unknown): Listen {
   if (!m) throw configError(key, `expected host:port (for example 127.0.0.1:8181) or a socket path, got '${raw}'`);
   const port = Number(m[2]);
   if (port > 65535) throw configError(key, `port ${port} is out of range`);
-  return { kind: 'tcp', host: m[1]!.replace(/^\[|\]$/g, ''), port };
+  const bracketed = m[1]!.startsWith('[');
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  // Checked here so a typo fails at startup naming the key, not later inside listen().
+  if (bracketed ? isIP(host) !== 6 : !/^[A-Za-z0-9._-]+$/.test(host)) {
+    throw configError(key, `'${host}' is not an IP address or host name${bracketed ? ' (brackets are for IPv6)' : ''}`);
+  }
+  return { kind: 'tcp', host, port };
 }
 
 function parseIssuer(key: string, raw: unknown): string {

@@ -1,5 +1,8 @@
 import { SidecarError } from '../errors/sidecar-error.ts';
 
+/** RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
 /**
  * Returns the token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1). The scheme is
  * case-insensitive; exactly one space separates it from the token, anything else is refused
@@ -13,5 +16,6 @@ export function extractBearer(header: string | undefined): string {
   }
   const token = header.slice(7);
   if (token === '') throw new SidecarError('missing_token', 'no bearer token in the Authorization header');
+  if (!B64TOKEN.test(token)) throw new SidecarError('invalid_token', 'the bearer token is not a b64token (RFC 6750 §2.1)');
   return token;
 }
