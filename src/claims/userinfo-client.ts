@@ -36,25 +36,36 @@ export function createUserinfoClient(options: UserinfoOptions): UserinfoClient {
   const path = url.pathname + url.search;
   // An overall deadline as well: headers/body timeouts bound each wait, not a slow trickle.
   const deadlineMs = options.connectTimeoutMs + options.headersTimeoutMs + options.bodyTimeoutMs;
+  // undici runs its headers/body timers on a ~0.5 s tick, so a 150 ms headersTimeout fired after
+  // ~0.9 s: the wait for headers gets its own exact timer (connect + headers time).
+  const headersDeadlineMs = options.connectTimeoutMs + options.headersTimeoutMs;
 
   return {
     async fetch(token) {
       let status: number;
       let contentType: string;
       let text: string;
+      const headersWait = new AbortController();
+      const headersTimer = setTimeout(
+        () => headersWait.abort(new DOMException('userinfo response headers timed out', 'TimeoutError')),
+        headersDeadlineMs,
+      );
       try {
         const res = await pool.request({
           path,
           method: 'GET',
           headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-          signal: AbortSignal.timeout(deadlineMs),
+          signal: AbortSignal.any([AbortSignal.timeout(deadlineMs), headersWait.signal]),
         });
+        clearTimeout(headersTimer);
         status = res.statusCode;
         const ct = res.headers['content-type'];
         contentType = (Array.isArray(ct) ? ct[0] : ct) ?? '';
         text = await res.body.text();
       } catch (err) {
         throw new SidecarError('claims_unavailable', `userinfo request failed: ${describe(err)}`, { cause: err });
+      } finally {
+        clearTimeout(headersTimer);
       }
       if (status === 401 || status === 403) {
         throw new SidecarError('claims_rejected', `the issuer refused the token at userinfo (${status})`);

@@ -36,7 +36,7 @@ export const CONFIG_SPEC: readonly KeySpec[] = [
     description: 'Where the HTTP API listens: `host:port` (IPv6 as `[::1]:8181`) or a Unix socket path (starting with `/` or `./`). Loopback by default; the API is meant for the service beside it.' },
   { key: 'issuer', type: { kind: 'issuer' }, required: true, env: 'AUTHZ_ISSUER',
     description: 'The token issuer, compared exactly with `iss`. Its discovery document `<issuer>/.well-known/openid-configuration` gives `jwks_uri` and `userinfo_endpoint`. Must be https, except on loopback addresses (development and tests).' },
-  { key: 'audience', type: { kind: 'string[]' }, env: 'AUTHZ_AUDIENCE',
+  { key: 'audience', type: { kind: 'string[]', nonEmpty: true }, env: 'AUTHZ_AUDIENCE',
     description: 'Accepted `aud` values (the token must name at least one). Not checked when unset. Environment: comma-separated.' },
   { key: 'token.algorithms', type: { kind: 'string[]', values: ALGORITHMS, nonEmpty: true }, default: ['RS256', 'PS256', 'ES256', 'EdDSA'],
     description: 'Accepted JWS algorithms. `none` is never accepted; HS* only together with `token.hmacSecret`.' },

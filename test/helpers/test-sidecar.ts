@@ -15,6 +15,8 @@ export interface TestSidecar {
   /** POST /authorize with a bearer token (or a raw Authorization header value). */
   authorize(token: string | undefined, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   decisions(): any[];
+  /** The logged decision with this id, once the asynchronous writer has written it. */
+  decision(id: string, timeoutMs?: number): Promise<any>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,8 @@ export async function startTestSidecar(issuer: string, overrides: Record<string,
   const sidecar = createSidecar(config, silentLog);
   const { url } = await sidecar.start();
   if (waitReady) await sidecar.whenReady();
+  const readDecisions = (): any[] =>
+    existsSync(decisionLogPath) ? readFileSync(decisionLogPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
   return {
     url,
     sidecar,
@@ -55,9 +59,14 @@ export async function startTestSidecar(issuer: string, overrides: Record<string,
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
     },
-    decisions() {
-      if (!existsSync(decisionLogPath)) return [];
-      return readFileSync(decisionLogPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    decisions: readDecisions,
+    async decision(id, timeoutMs = 3000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = readDecisions().find((d) => d.decision_id === id);
+        if (found || Date.now() > deadline) return found;
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
     stop: () => sidecar.stop(),
   };

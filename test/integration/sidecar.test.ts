@@ -129,11 +129,9 @@ describe('sidecar against a real OIDC provider on loopback', () => {
     const bob = await idp.token('bob');
     const before = sc.decisions().length;
     const res = await sc.authorize(bob, get, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
-    await sc.sidecar.whenReady();
-    await sleep(50);
+    const event = await sc.decision(res.body.decision_id);
     const lines = sc.decisions();
     assert.equal(lines.length, before + 1);
-    const event = lines.at(-1);
     assert.equal(event.decision_id, res.body.decision_id);
     assert.deepEqual(event.subject, { sub: 'bob', iss: idp.issuer });
     assert.deepEqual(event.request, { method: 'GET', path: '/api/orders/1' });
@@ -177,7 +175,7 @@ describe('when the IdP goes down', () => {
       assert.equal(uncached.status, 503);
       assert.equal(uncached.body.code, 'claims_unavailable');
       assert.equal(uncached.body.allow, undefined);
-      const logged = sc.decisions().find((d) => d.decision_id === uncached.body.decision_id);
+      const logged = await sc.decision(uncached.body.decision_id);
       assert.equal(logged?.error?.code, 'claims_unavailable');
       assert.equal(logged?.result.allow, false);
     } finally {

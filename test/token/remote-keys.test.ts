@@ -1,0 +1,216 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { exportJWK, SignJWT, type JWK } from 'jose';
+import { createRemoteKeys, type RemoteKeysOptions } from '../../src/token/remote-keys.ts';
+import { createTokenVerifier } from '../../src/token/verify-token.ts';
+import { SidecarError, type ErrorCode } from '../../src/errors/sidecar-error.ts';
+import { sendJson, startLocalServer, unusedPort, type LocalServer } from '../helpers/local-http.ts';
+
+const ISSUER = 'https://idp.example.com';
+const rsa2048 = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa2048b = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 });
+
+const jwkOf = async (key: KeyObject, kid: string): Promise<JWK> => ({ ...(await exportJWK(key)), kid });
+
+function token(privateKey: KeyObject, kid: string): Promise<string> {
+  return new SignJWT({ sub: 'alice' })
+    .setProtectedHeader({ alg: 'RS256', kid })
+    .setIssuer(ISSUER)
+    .setExpirationTime('1h')
+    .sign(privateKey);
+}
+
+/** jose refuses to sign with RSA under 2048 bits, so the weak key's token is signed by hand. */
+function handSigned(privateKey: KeyObject, kid: string): string {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const input = `${b64({ alg: 'RS256', kid })}.${b64({ sub: 'alice', iss: ISSUER, exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+  return `${input}.${cryptoSign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+}
+
+describe('createRemoteKeys', () => {
+  /** The JWKS endpoint's behaviour, set per test. */
+  let answer: (res: ServerResponse) => void = () => undefined;
+  let server: LocalServer;
+  let jwksPath = 0;
+  let k1: JWK;
+  let k2: JWK;
+  let weak: JWK;
+
+  before(async () => {
+    k1 = await jwkOf(rsa2048.publicKey, 'k1');
+    k2 = await jwkOf(rsa2048b.publicKey, 'k2');
+    weak = await jwkOf(rsa1024.publicKey, 'weak');
+    server = await startLocalServer((_req, res) => answer(res));
+  });
+  after(() => server.close());
+
+  /** A fresh URL per test, so jose's per-URL state and request counts never leak between tests. */
+  function setup(overrides: Partial<RemoteKeysOptions> = {}) {
+    const path = `/jwks/${++jwksPath}`;
+    const refused: Array<{ kid: string | undefined; reason: string }> = [];
+    const keys = createRemoteKeys({
+      jwksUri: `${server.origin}${path}`,
+      timeoutMs: 300,
+      cooldownMs: 30000,
+      cacheMaxAgeMs: 600000,
+      onRefused: (kid, reason) => refused.push({ kid, reason }),
+      ...overrides,
+    });
+    const verify = createTokenVerifier({
+      issuer: ISSUER,
+      audience: undefined,
+      algorithms: ['RS256'],
+      clockToleranceSeconds: 0,
+      maxBytes: 8192,
+      typ: undefined,
+      hmacSecret: undefined,
+      keys,
+    });
+    return { verify, refused, fetches: () => server.requestCount(path) };
+  }
+
+  async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, status: number, message?: RegExp): Promise<void> {
+    let caught: unknown;
+    try {
+      await promise;
+    } catch (err) {
+      caught = err;
+    }
+    assert.ok(caught instanceof SidecarError, `expected SidecarError, got ${String(caught)}`);
+    assert.equal(caught.code, code, caught.message);
+    assert.equal(caught.status, status);
+    if (message) assert.match(caught.message, message);
+  }
+
+  test('verifies a token with a key from the JWKS and caches the set', async () => {
+    answer = (res) => sendJson(res, 200, { keys: [k1] });
+    const { verify, fetches } = setup();
+    const t = await token(rsa2048.privateKey, 'k1');
+    assert.equal((await verify(t)).payload.sub, 'alice');
+    assert.equal((await verify(t)).payload.sub, 'alice');
+    assert.equal(fetches(), 1);
+  });
+
+  test('concurrent verifications on a cold cache fetch the JWKS once', async () => {
+    answer = (res) => setTimeout(() => sendJson(res, 200, { keys: [k1] }), 30);
+    const { verify, fetches } = setup();
+    const t = await token(rsa2048.privateKey, 'k1');
+    await Promise.all(Array.from({ length: 10 }, () => verify(t)));
+    assert.equal(fetches(), 1);
+  });
+
+  test('a JWKS server that is down is keys_unavailable (503), not invalid_token', async () => {
+    const keys = createRemoteKeys({ jwksUri: `http://127.0.0.1:${await unusedPort()}/jwks`, timeoutMs: 300, cooldownMs: 0, cacheMaxAgeMs: 1000 });
+    const verify = createTokenVerifier({
+      issuer: ISSUER,
+      audience: undefined,
+      algorithms: ['RS256'],
+      clockToleranceSeconds: 0,
+      maxBytes: 8192,
+      typ: undefined,
+      hmacSecret: undefined,
+      keys,
+    });
+    await rejectsWith(verify(await token(rsa2048.privateKey, 'k1')), 'keys_unavailable', 503, /could not be fetched/);
+  });
+
+  test('a JWKS answering 500 is keys_unavailable', async () => {
+    answer = (res) => sendJson(res, 500, { error: 'boom' });
+    const { verify } = setup();
+    await rejectsWith(verify(await token(rsa2048.privateKey, 'k1')), 'keys_unavailable', 503);
+  });
+
+  test('a malformed JWKS is keys_unavailable', async () => {
+    answer = (res) => sendJson(res, 200, '{"keys": [');
+    const { verify } = setup();
+    await rejectsWith(verify(await token(rsa2048.privateKey, 'k1')), 'keys_unavailable', 503);
+  });
+
+  test('a JSON document that is not a JWKS is keys_unavailable', async () => {
+    answer = (res) => sendJson(res, 200, { keys: 'none' });
+    const { verify } = setup();
+    await rejectsWith(verify(await token(rsa2048.privateKey, 'k1')), 'keys_unavailable', 503);
+  });
+
+  test('a JWKS server slower than timeoutMs is keys_unavailable within about the timeout', async () => {
+    answer = () => undefined; // never answers
+    const { verify } = setup({ timeoutMs: 150 });
+    const t = await token(rsa2048.privateKey, 'k1');
+    const started = performance.now();
+    await rejectsWith(verify(t), 'keys_unavailable', 503);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 140 && elapsed < 1000, `took ${elapsed} ms`);
+  });
+
+  test('a JWKS larger than maxBytes is keys_unavailable', async () => {
+    answer = (res) => sendJson(res, 200, { keys: [k1], padding: 'x'.repeat(10000) });
+    const { verify } = setup({ maxBytes: 4096 });
+    await rejectsWith(verify(await token(rsa2048.privateKey, 'k1')), 'keys_unavailable', 503, /larger than/);
+  });
+
+  test('a 1024-bit key in the JWKS is refused and reported; tokens it signed are invalid_token', async () => {
+    answer = (res) => sendJson(res, 200, { keys: [weak, k1] });
+    const { verify, refused } = setup();
+    await rejectsWith(verify(handSigned(rsa1024.privateKey, 'weak')), 'invalid_token', 401, /no issuer key/);
+    assert.deepEqual(refused.map((r) => r.kid), ['weak']);
+    assert.match(refused[0]!.reason, /1024 bits/);
+    // The strong key of the same set still works, also for a token signed the same way by hand.
+    assert.equal((await verify(handSigned(rsa2048.privateKey, 'k1'))).payload.sub, 'alice');
+  });
+
+  test('private members in the JWKS are stripped, and the public key still verifies', async () => {
+    const leaky = { ...(await exportJWK(rsa2048.privateKey)), kid: 'k1' };
+    assert.ok('d' in leaky);
+    answer = (res) => sendJson(res, 200, { keys: [leaky] });
+    const { verify } = setup();
+    assert.equal((await verify(await token(rsa2048.privateKey, 'k1'))).payload.sub, 'alice');
+  });
+
+  test('an unknown kid does not refetch within the cooldown', async () => {
+    answer = (res) => sendJson(res, 200, { keys: [k1] });
+    const { verify, fetches } = setup({ cooldownMs: 30000 });
+    await verify(await token(rsa2048.privateKey, 'k1'));
+    assert.equal(fetches(), 1);
+    const unknown = await token(rsa2048b.privateKey, 'k2');
+    for (let i = 0; i < 5; i++) await rejectsWith(verify(unknown), 'invalid_token', 401);
+    assert.equal(fetches(), 1);
+  });
+
+  test('an unknown kid refetches once after the cooldown and picks up a rotated key', async () => {
+    answer = (res) => sendJson(res, 200, { keys: [k1] });
+    const { verify, fetches } = setup({ cooldownMs: 100 });
+    await verify(await token(rsa2048.privateKey, 'k1'));
+    const rotated = await token(rsa2048b.privateKey, 'k2');
+    await rejectsWith(verify(rotated), 'invalid_token', 401);
+    assert.equal(fetches(), 1);
+
+    answer = (res) => sendJson(res, 200, { keys: [k1, k2] });
+    await sleep(150);
+    assert.equal((await verify(rotated)).payload.sub, 'alice');
+    assert.equal(fetches(), 2);
+  });
+
+  test('after the cooldown, a still-unknown kid refetches once, then waits again', async () => {
+    answer = (res) => sendJson(res, 200, { keys: [k1] });
+    const { verify, fetches } = setup({ cooldownMs: 100 });
+    await verify(await token(rsa2048.privateKey, 'k1'));
+    await sleep(150);
+    const unknown = await token(rsa2048b.privateKey, 'k2');
+    for (let i = 0; i < 5; i++) await rejectsWith(verify(unknown), 'invalid_token', 401);
+    assert.equal(fetches(), 2);
+  });
+
+  test('the set is refetched after cacheMaxAgeMs', async () => {
+    answer = (res) => sendJson(res, 200, { keys: [k1] });
+    const { verify, fetches } = setup({ cacheMaxAgeMs: 100, cooldownMs: 0 });
+    const t = await token(rsa2048.privateKey, 'k1');
+    await verify(t);
+    await sleep(150);
+    await verify(t);
+    assert.equal(fetches(), 2);
+  });
+});
