@@ -30,24 +30,32 @@ export interface Sidecar {
   stop(): Promise<void>;
 }
 
+export interface SidecarOptions {
+  /** The clock of the claims cache and circuit breakers (tests move it instead of sleeping). */
+  readonly now?: () => number;
+}
+
 /** Composition root: builds every component from the validated config and wires them. */
-export function createSidecar(config: Config, log: ProcessLog): Sidecar {
+export function createSidecar(config: Config, log: ProcessLog, options: SidecarOptions = {}): Sidecar {
+  const now = options.now ?? Date.now;
   const decisionLog = createDecisionLogger(config.decisionLog.target, config.decisionLog.bufferEvents);
   const claimsConfig = config.claims;
   const cache = createClaimsCache({
     maxEntries: claimsConfig.cacheMaxEntries,
     maxBytes: claimsConfig.cacheMaxBytes,
     staleIfErrorSeconds: claimsConfig.staleIfErrorSeconds,
+    now,
   });
   const breaker = (name: string) =>
     createCircuitBreaker({
       name,
       ...claimsConfig.breaker,
+      now,
       onStateChange: (endpoint, from, to) => log[to === 'open' ? 'warn' : 'info']('claims circuit breaker changed state', { endpoint, from, to }),
     });
   const breakers = { userinfo: breaker('userinfo'), introspection: breaker('introspection') };
   const roleClaims = parseRoleClaims(claimsConfig.roleClaims);
-  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims, issuer: config.issuer });
+  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims, issuer: config.issuer, now });
   let logoutVerifier: LogoutTokenVerifier | undefined;
   const claimsAdmin = createClaimsAdmin({
     issuer: config.issuer,
@@ -117,6 +125,7 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
           audience: config.audience,
           clockToleranceSeconds: config.token.clockToleranceSeconds,
           maxBytes: config.token.maxBytes,
+          now,
         })
       : verifyJwt;
     const enrich = createClaimsEnricher({
@@ -133,6 +142,7 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
         keys,
         algorithms: config.token.algorithms,
         clockToleranceSeconds: config.token.clockToleranceSeconds,
+        now,
       });
     }
     pipeline = { verify, enrich, clients: [userinfo, introspection] };
