@@ -87,16 +87,17 @@ describe('IdP faults at userinfo (real HTTP server standing in for the IdP)', ()
 
 describe('single flight', () => {
   it('concurrent misses for one subject make exactly one userinfo call (counted at the server), also when it fails', async () => {
-    const s = await claimsSetup();
+    const s = await claimsSetup({ 'claims.userinfo.headersTimeoutMs': 5000 });
     try {
       s.idp.users.set('alice', { roles: ['admin'] });
-      s.idp.userinfo = faults.slow(100);
+      // The IdP holds its answer so that all 20 requests are waiting on the one call.
+      s.idp.userinfo = faults.slow(300);
       const token = await s.idp.token({ sub: 'alice' });
       const answers = await Promise.all(Array.from({ length: 20 }, () => s.sc.authorize(token, del)));
       assert.ok(answers.every((r) => r.body.allow === true));
       assert.equal(s.idp.calls.userinfo.get('alice'), 1);
 
-      s.idp.userinfo = faults.status(503);
+      s.idp.userinfo = faults.after(300, faults.status(503));
       const bob = await s.idp.token({ sub: 'bob' });
       const failed = await Promise.all(Array.from({ length: 20 }, () => s.sc.authorize(bob, del)));
       assert.ok(failed.every((r) => r.status === 503 && r.body.allow === undefined));

@@ -33,6 +33,11 @@ export const faults = {
         resolve();
       });
     }),
+  /** Waits, then behaves like `then` (a slow failure, so concurrent callers overlap). */
+  after: (ms: number, then: Behaviour): Behaviour => async (ctx) => {
+    await new Promise((r) => setTimeout(r, ms));
+    if (!ctx.res.destroyed) await then(ctx);
+  },
   status: (code: number, body = 'upstream failure', type = 'text/plain'): Behaviour => ({ res }) => {
     res.writeHead(code, { 'content-type': type }).end(body);
   },
@@ -86,10 +91,14 @@ export interface FaultIdp {
   stop(): Promise<void>;
 }
 
+// RSA key generation takes ~100 ms here; every IdP of a test process shares the same two pairs.
+let keyPairs: Promise<[CryptoKeyPair, CryptoKeyPair]> | undefined;
+type CryptoKeyPair = { publicKey: CryptoKey; privateKey: CryptoKey };
+
 /** A small OIDC provider on loopback (discovery, JWKS, userinfo, introspection) whose endpoints can be told to fail. */
 export async function startFaultIdp(): Promise<FaultIdp> {
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const stranger = await generateKeyPair('RS256');
+  keyPairs ??= Promise.all([generateKeyPair('RS256'), generateKeyPair('RS256')]);
+  const [{ publicKey, privateKey }, stranger] = await keyPairs;
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', use: 'sig', alg: 'RS256' };
   const sockets = new Set<Socket>();
   const calls = { userinfo: new Map<string, number>(), introspection: new Map<string, number>() };
