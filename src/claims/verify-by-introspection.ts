@@ -48,8 +48,9 @@ export function createIntrospectingVerifier(options: IntrospectingVerifierOption
   const now = options.now ?? Date.now;
   const tolerance = options.clockToleranceSeconds;
   return async (token) => {
-    if (!needsIntrospection(token)) return options.verifyJwt(token);
+    // The size cap comes first, as on the JWT path, so nothing larger is even decoded.
     if (token.length > options.maxBytes) throw new SidecarError('token_too_large', `token is larger than ${options.maxBytes} bytes`);
+    if (!needsIntrospection(token)) return options.verifyJwt(token);
     let result: SourceResult;
     try {
       result = await options.fetch(options.introspection, token, undefined);
