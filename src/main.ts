@@ -6,7 +6,15 @@ import { createRemoteKeys } from './token/remote-keys.ts';
 import { createTokenVerifier, type TokenVerifier } from './token/verify-token.ts';
 import { createClaimsCache } from './claims/claims-cache.ts';
 import { createClaimsEnricher, type ClaimsEnricher } from './claims/enrich-claims.ts';
-import { createUserinfoClient, type UserinfoClient } from './claims/userinfo-client.ts';
+import { createUserinfoClient, type ClaimsClient } from './claims/userinfo-client.ts';
+import { createCircuitBreaker } from './claims/circuit-breaker.ts';
+import { createClaimsAdmin } from './claims/claims-admin.ts';
+import { createClaimsFetcher, createClaimsSource } from './claims/fetch-claims.ts';
+import { createIntrospectionClient } from './claims/introspection-client.ts';
+import { parseRoleClaims } from './claims/role-claims.ts';
+import { createIntrospectingVerifier } from './claims/verify-by-introspection.ts';
+import { createLogoutTokenVerifier, type LogoutTokenVerifier } from './claims/verify-logout-token.ts';
+import { createSignedUserinfoVerifier } from './claims/verify-signed-userinfo.ts';
 import { createBundleLoader } from './policy/bundle-loader.ts';
 import { createDecisionLogger } from './decision-log/decision-logger.ts';
 import { createAuthorizer } from './decision/authorize.ts';
@@ -22,10 +30,39 @@ export interface Sidecar {
   stop(): Promise<void>;
 }
 
+export interface SidecarOptions {
+  /** The clock of the claims cache and circuit breakers (tests move it instead of sleeping). */
+  readonly now?: () => number;
+}
+
 /** Composition root: builds every component from the validated config and wires them. */
-export function createSidecar(config: Config, log: ProcessLog): Sidecar {
+export function createSidecar(config: Config, log: ProcessLog, options: SidecarOptions = {}): Sidecar {
+  const now = options.now ?? Date.now;
   const decisionLog = createDecisionLogger(config.decisionLog.target, config.decisionLog.bufferEvents);
-  const cache = createClaimsCache(config.claims.cacheMaxEntries);
+  const claimsConfig = config.claims;
+  const cache = createClaimsCache({
+    maxEntries: claimsConfig.cacheMaxEntries,
+    maxBytes: claimsConfig.cacheMaxBytes,
+    staleIfErrorSeconds: claimsConfig.staleIfErrorSeconds,
+    now,
+  });
+  const breaker = (name: string) =>
+    createCircuitBreaker({
+      name,
+      ...claimsConfig.breaker,
+      now,
+      onStateChange: (endpoint, from, to) => log[to === 'open' ? 'warn' : 'info']('claims circuit breaker changed state', { endpoint, from, to }),
+    });
+  const breakers = { userinfo: breaker('userinfo'), introspection: breaker('introspection') };
+  const roleClaims = parseRoleClaims(claimsConfig.roleClaims);
+  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims, issuer: config.issuer, now });
+  let logoutVerifier: LogoutTokenVerifier | undefined;
+  const claimsAdmin = createClaimsAdmin({
+    issuer: config.issuer,
+    cache,
+    breakers: () => ({ userinfo: breakers.userinfo.status, introspection: breakers.introspection.status }),
+    logoutVerifier: () => logoutVerifier,
+  });
   const bundles = createBundleLoader({
     path: config.policy.bundle,
     ...config.policy,
@@ -36,7 +73,7 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
     onRejected: (err) => log.error('policy bundle rejected; the active one stays', { bundle: config.policy.bundle, code: err.code, detail: err.message }),
   });
   const abort = new AbortController();
-  let pipeline: { verify: TokenVerifier; enrich: ClaimsEnricher; userinfo: UserinfoClient | undefined } | undefined;
+  let pipeline: { verify: TokenVerifier; enrich: ClaimsEnricher; clients: (ClaimsClient | undefined)[] } | undefined;
   let server: RunningServer | undefined;
   let resolveReady!: () => void;
   const ready = new Promise<void>((resolve) => (resolveReady = resolve));
@@ -56,10 +93,59 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
       ...config.jwks,
       onRefused: (kid, reason) => log.warn('refused a key from the JWKS', { kid, reason }),
     });
-    const verify = createTokenVerifier({ ...config.token, issuer: config.issuer, audience: config.audience, keys });
-    const userinfo = meta.userinfoEndpoint ? createUserinfoClient({ endpoint: meta.userinfoEndpoint, ...config.claims.userinfo }) : undefined;
-    const enrich = createClaimsEnricher({ ...config.claims, userinfo, cache });
-    pipeline = { verify, enrich, userinfo };
+    const verifyJwt = createTokenVerifier({ ...config.token, issuer: config.issuer, audience: config.audience, keys });
+    const { clientId, clientSecret } = claimsConfig;
+    const verifySigned = clientId
+      ? createSignedUserinfoVerifier({
+          issuer: config.issuer,
+          clientId,
+          keys,
+          algorithms: config.token.algorithms,
+          maxBytes: claimsConfig.userinfo.maxResponseBytes,
+          clockToleranceSeconds: config.token.clockToleranceSeconds,
+        })
+      : undefined;
+    const userinfo = meta.userinfoEndpoint ? createUserinfoClient({ endpoint: meta.userinfoEndpoint, ...claimsConfig.userinfo, verifySigned }) : undefined;
+    const introspects = claimsConfig.sources.includes('introspection') || claimsConfig.introspection.verifyTokens;
+    const introspection =
+      introspects && meta.introspectionEndpoint && clientId && clientSecret
+        ? createIntrospectionClient({ endpoint: meta.introspectionEndpoint, clientId, clientSecret, ...claimsConfig.userinfo })
+        : undefined;
+    if (introspects && !introspection) log.warn('introspection is configured but the issuer publishes no introspection_endpoint', { issuer: config.issuer });
+    const sources = {
+      userinfo: createClaimsSource('userinfo', userinfo, breakers.userinfo),
+      introspection: createClaimsSource('introspection', introspection, breakers.introspection),
+    };
+    const verify = claimsConfig.introspection.verifyTokens
+      ? createIntrospectingVerifier({
+          verifyJwt,
+          fetch: fetchClaims,
+          introspection: sources.introspection,
+          issuer: config.issuer,
+          audience: config.audience,
+          clockToleranceSeconds: config.token.clockToleranceSeconds,
+          maxBytes: config.token.maxBytes,
+          now,
+        })
+      : verifyJwt;
+    const enrich = createClaimsEnricher({
+      ...claimsConfig,
+      roleClaims,
+      sources: claimsConfig.sources.map((name) => sources[name]),
+      fetch: fetchClaims,
+      cache,
+    });
+    if (clientId && claimsConfig.backchannelLogout.path) {
+      logoutVerifier = createLogoutTokenVerifier({
+        issuer: config.issuer,
+        clientId,
+        keys,
+        algorithms: config.token.algorithms,
+        clockToleranceSeconds: config.token.clockToleranceSeconds,
+        now,
+      });
+    }
+    pipeline = { verify, enrich, clients: [userinfo, introspection] };
   };
 
   const authorize = createAuthorizer({
@@ -77,6 +163,12 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
     log,
     maxBodyBytes: config.http.maxBodyBytes,
     forwardAuthPath: config.http.forwardAuthPath,
+    claims: {
+      admin: claimsAdmin,
+      issuer: config.issuer,
+      adminToken: claimsConfig.admin.token,
+      backchannelLogoutPath: claimsConfig.backchannelLogout.path,
+    },
   });
 
   return {
@@ -104,11 +196,12 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
       abort.abort();
       bundles.close();
       await server?.close();
-      await pipeline?.userinfo?.close();
+      await Promise.all((pipeline?.clients ?? []).map((c) => c?.close()));
+      const claimsStats = cache.stats;
       cache.close();
       await decisionLog.close();
       const { written, dropped } = decisionLog.stats;
-      log.info('stopped', { decisions_logged: written, decisions_dropped: dropped });
+      log.info('stopped', { decisions_logged: written, decisions_dropped: dropped, claims_cache: claimsStats });
     },
   };
 }

@@ -1,8 +1,10 @@
 import { SidecarError } from '../errors/sidecar-error.ts';
 import type { VerifiedToken } from '../token/verify-token.ts';
-import { claimsCacheKey, type CacheOutcome, type ClaimsCache } from './claims-cache.ts';
-import { readRoles } from './read-roles.ts';
-import type { UserinfoClient } from './userinfo-client.ts';
+import { subjectId, type CacheOutcome, type ClaimsCache } from './claims-cache.ts';
+import type { ClaimsFetcher, ClaimsSource, SourceResult } from './fetch-claims.ts';
+import { mergeClaims, mergeRoles, type MergeRule, type RoleMergeRule } from './merge-claims.ts';
+import { readRoles, type RoleClaim } from './role-claims.ts';
+import { introspectionOf } from './verify-by-introspection.ts';
 
 /** The subject as the policy sees it: every verified or fetched claim, plus `roles`. */
 export interface Subject extends Record<string, unknown> {
@@ -13,47 +15,56 @@ export interface Subject extends Record<string, unknown> {
 
 export interface Enriched {
   readonly subject: Subject;
-  /** `token`: the token alone; `userinfo`: claims were fetched or taken from the cache. */
-  readonly source: 'token' | 'userinfo';
-  /** `none` when userinfo was not needed. */
-  readonly cache: CacheOutcome | 'none';
+  /** `token` alone, or the sources used joined with `+` in configured order (`introspection+userinfo`). */
+  readonly source: string;
+  /** `none` when nothing was fetched; otherwise each source's outcome, joined like `source`. */
+  readonly cache: CacheOutcome | 'none' | string;
+  /** Set when stale claims were served: why the refresh failed. */
+  readonly staleReason?: string | undefined;
 }
 
 export interface EnrichOptions {
   readonly enrich: 'when-missing' | 'always' | 'never';
-  readonly roleClaims: readonly string[];
-  readonly cacheTtlSeconds: number;
-  /** Absent when the issuer has no userinfo endpoint. */
-  readonly userinfo: UserinfoClient | undefined;
+  readonly roleClaims: readonly RoleClaim[];
+  readonly merge: MergeRule;
+  readonly roleMerge: RoleMergeRule;
+  /** In configured order. */
+  readonly sources: readonly ClaimsSource[];
+  readonly fetch: ClaimsFetcher;
   readonly cache: ClaimsCache;
-  readonly now?: () => number;
 }
 
 export type ClaimsEnricher = (token: string, verified: VerifiedToken) => Promise<Enriched>;
 
 /**
- * Adds the roles a subject-only token lacks. Token claims win over userinfo claims of the same
- * name (the token is what was verified); roles are the union of both. userinfo's `sub` must
- * equal the token's, or the request is refused with `subject_mismatch`.
+ * Adds the claims a subject-only token lacks. `claims.enrich` says when sources are asked
+ * (`when-missing`: the token has none of the role claims). Sources are asked in parallel; if any
+ * refuses, the request is refused (a 401-class refusal wins over an unavailable source). A token
+ * that introspection verified reuses that answer. The merge rules are in merge-claims.ts.
  */
 export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
-  const now = options.now ?? Date.now;
   return async (token, { payload }) => {
     const tokenRoles = readRoles(payload, options.roleClaims);
+    const pre = introspectionOf(payload);
     const needed = options.enrich === 'always' || (options.enrich === 'when-missing' && tokenRoles === undefined);
-    if (!needed) return { subject: { ...payload, roles: tokenRoles ?? [] }, source: 'token', cache: 'none' };
+    if (!needed && !pre) return { subject: { ...payload, roles: tokenRoles ?? [] }, source: 'token', cache: 'none' };
 
-    const userinfo = options.userinfo;
-    if (!userinfo) throw new SidecarError('claims_unavailable', 'the issuer publishes no userinfo endpoint', { expose: true });
-    const ttl = Math.min(options.cacheTtlSeconds, payload.exp - now() / 1000);
-    const { value, outcome } = await options.cache.getOrLoad(claimsCacheKey(payload), ttl, async () => {
-      const claims = await userinfo.fetch(token);
-      if (claims['sub'] !== payload.sub) {
-        throw new SidecarError('subject_mismatch', 'userinfo answered for a different subject than the token');
-      }
-      return { claims, roles: readRoles(claims, options.roleClaims) ?? [] };
-    });
-    const roles = tokenRoles ? [...new Set([...tokenRoles, ...value.roles])] : value.roles;
-    return { subject: { ...value.claims, ...payload, roles }, source: 'userinfo', cache: outcome };
+    if (typeof payload['sid'] === 'string') options.cache.noteSession(payload['sid'], subjectId(payload.iss, payload.sub));
+    const todo = needed ? options.sources.filter((s) => !(pre && s.name === 'introspection')) : [];
+    const settled = await Promise.allSettled(todo.map((s) => options.fetch(s, token, payload)));
+    const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failures.length > 0) {
+      throw failures.find((e) => e instanceof SidecarError && e.status === 401) ?? failures[0];
+    }
+    const results: SourceResult[] = [...(pre ? [pre] : []), ...settled.map((r) => (r as PromiseFulfilledResult<SourceResult>).value)];
+    const roles = mergeRoles(tokenRoles, results.map((r) => r.roles), options.roleMerge);
+    const subject = mergeClaims(payload, results.map((r) => r.claims), roles, options.merge) as Subject;
+    const stale = results.find((r) => r.outcome === 'stale');
+    return {
+      subject,
+      source: results.map((r) => r.name).join('+'),
+      cache: results.map((r) => r.outcome).join('+'),
+      ...(stale ? { staleReason: `${stale.name}: ${stale.staleReason}` } : {}),
+    };
   };
 }

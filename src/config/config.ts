@@ -26,6 +26,18 @@ export interface Config {
       readonly maxResponseBytes: number;
       readonly connections: number;
     };
+    readonly sources: readonly ('userinfo' | 'introspection')[];
+    readonly staleIfErrorSeconds: number;
+    readonly negativeTtlSeconds: number;
+    readonly cacheMaxBytes: number;
+    readonly merge: 'token-wins' | 'idp-wins';
+    readonly roleMerge: 'union' | 'idp-only';
+    readonly clientId: string | undefined;
+    readonly clientSecret: string | undefined;
+    readonly breaker: { readonly failureThreshold: number; readonly coolOffMs: number };
+    readonly introspection: { readonly verifyTokens: boolean };
+    readonly backchannelLogout: { readonly path: string | undefined };
+    readonly admin: { readonly token: string | undefined };
   };
   readonly policy: {
     readonly bundle: string;

@@ -4,6 +4,7 @@ import type { Config, Listen } from './config.ts';
 import { CONFIG_SPEC, HMAC_ALGORITHMS } from './spec.ts';
 import { configError, validateValue } from './validate-value.ts';
 import { SidecarError } from '../errors/sidecar-error.ts';
+import { roleClaimProblem } from '../claims/role-claims.ts';
 
 export interface LoadConfigOptions {
   /** Path of a YAML or JSON file; `AUTHZ_CONFIG` is used when absent. */
@@ -99,6 +100,7 @@ function build(v: Map<string, unknown>): Config {
   }
   const fwd = get<string>('http.forwardAuthPath');
   if (!fwd.startsWith('/')) throw configError('http.forwardAuthPath', `must start with '/', got '${fwd}'`);
+  checkClaimsKeys(get);
 
   const config: Config = {
     listen: get<Listen>('listen'),
@@ -129,6 +131,18 @@ function build(v: Map<string, unknown>): Config {
         maxResponseBytes: get('claims.userinfo.maxResponseBytes'),
         connections: get('claims.userinfo.connections'),
       },
+      sources: get('claims.sources'),
+      staleIfErrorSeconds: get('claims.staleIfErrorSeconds'),
+      negativeTtlSeconds: get('claims.negativeTtlSeconds'),
+      cacheMaxBytes: get('claims.cacheMaxBytes'),
+      merge: get('claims.merge'),
+      roleMerge: get('claims.roleMerge'),
+      clientId: get('claims.clientId'),
+      clientSecret: get('claims.clientSecret'),
+      breaker: { failureThreshold: get('claims.breaker.failureThreshold'), coolOffMs: get('claims.breaker.coolOffMs') },
+      introspection: { verifyTokens: get('claims.introspection.verifyTokens') },
+      backchannelLogout: { path: get('claims.backchannelLogout.path') },
+      admin: { token: get('claims.admin.token') },
     },
     policy: {
       bundle: get('policy.bundle'),
@@ -157,3 +171,26 @@ function deepFreeze<T>(o: T): T {
   }
   return o;
 }
+
+/** Cross-key rules of the claims section; each error names the key the operator has to fix. */
+function checkClaimsKeys(get: <T>(key: string) => T): void {
+  for (const entry of get<readonly string[]>('claims.roleClaims')) {
+    const problem = roleClaimProblem(entry);
+    if (problem) throw configError('claims.roleClaims', `'${entry}': ${problem}`);
+  }
+  const introspects = get<readonly string[]>('claims.sources').includes('introspection') || get<boolean>('claims.introspection.verifyTokens');
+  if (introspects && (!get('claims.clientId') || !get('claims.clientSecret'))) {
+    throw configError(get('claims.clientId') ? 'claims.clientSecret' : 'claims.clientId', 'is required for introspection (AUTHZ_CLIENT_ID, AUTHZ_CLIENT_SECRET)');
+  }
+  const logoutPath = get<string | undefined>('claims.backchannelLogout.path');
+  if (logoutPath !== undefined) {
+    if (!logoutPath.startsWith('/')) throw configError('claims.backchannelLogout.path', `must start with '/', got '${logoutPath}'`);
+    if (['/authorize', '/health', '/ready', get<string>('http.forwardAuthPath')].includes(logoutPath) || logoutPath.startsWith('/admin/')) {
+      throw configError('claims.backchannelLogout.path', `'${logoutPath}' is already taken by another route`);
+    }
+    if (!get('claims.clientId')) throw configError('claims.clientId', 'is required by claims.backchannelLogout.path (the logout token\'s aud)');
+  }
+  const adminToken = get<string | undefined>('claims.admin.token');
+  if (adminToken !== undefined && Buffer.byteLength(adminToken) < 32) throw configError('claims.admin.token', 'must be at least 32 bytes');
+}
+

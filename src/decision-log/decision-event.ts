@@ -11,7 +11,12 @@ export interface DecisionEvent {
   readonly result: { readonly allow: boolean; readonly reasons?: readonly string[] };
   readonly bundle: { readonly revision: string | null };
   readonly timings_us: { readonly verify: number; readonly claims: number; readonly policy: number; readonly total: number };
-  readonly claims: { readonly source: 'token' | 'userinfo' | null; readonly cache: string | null };
+  /**
+   * `source`: `token`, or the claims sources used joined with `+` (`userinfo`, `introspection+userinfo`);
+   * `cache`: each source's outcome joined the same way (`hit`, `miss`, `uncached`, `stale`), `none` when
+   * nothing was fetched; `stale_reason` only when stale claims were served because the IdP failed.
+   */
+  readonly claims: { readonly source: string | null; readonly cache: string | null; readonly stale_reason?: string };
   readonly error?: { readonly code: string; readonly message: string };
   readonly trace_id?: string;
 }

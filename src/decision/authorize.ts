@@ -65,7 +65,11 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
           policy: us(t2, t3),
           total: us(t0, end),
         },
-        claims: { source: enriched?.source ?? null, cache: enriched?.cache ?? null },
+        claims: {
+          source: enriched?.source ?? null,
+          cache: enriched?.cache ?? null,
+          ...(enriched?.staleReason ? { stale_reason: enriched.staleReason } : {}),
+        },
         ...(error ? { error: { code: error.code, message: error.message } } : {}),
         ...(req.traceId ? { trace_id: req.traceId } : {}),
       });

@@ -19,7 +19,10 @@ export type ErrorCode =
   | 'config_error'
   | 'bundle_error'
   | 'discovery_error'
-  | 'internal_error';
+  | 'internal_error'
+  | 'invalid_logout_token'
+  | 'admin_unauthorized'
+  | 'forbidden';
 
 /** HTTP status each code maps to; kept beside the codes so the mapping is reviewed with them. */
 export const statusOf: Record<ErrorCode, number> = {
@@ -40,6 +43,9 @@ export const statusOf: Record<ErrorCode, number> = {
   bundle_error: 500,
   discovery_error: 503,
   internal_error: 500,
+  invalid_logout_token: 400,
+  admin_unauthorized: 401,
+  forbidden: 403,
 };
 
 /**

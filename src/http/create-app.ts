@@ -5,6 +5,9 @@ import type { ProcessLog } from '../lib/process-log.ts';
 import { sendError } from './send-error.ts';
 import { authorizeRoute } from './routes/authorize.ts';
 import { forwardAuthRoute } from './routes/forward-auth.ts';
+import type { ClaimsAdmin } from '../claims/claims-admin.ts';
+import { backchannelLogoutRoute } from './routes/backchannel-logout.ts';
+import { adminGuard, claimsStatusRoute, evictRoute } from './routes/claims-admin.ts';
 
 export interface Readiness {
   /** undefined when ready, otherwise why not. */
@@ -17,6 +20,15 @@ export interface AppOptions {
   readonly log: ProcessLog;
   readonly maxBodyBytes: number;
   readonly forwardAuthPath: string;
+  /** Claims eviction and status; the routes exist only for the parts configured. */
+  readonly claims?: {
+    readonly admin: ClaimsAdmin;
+    readonly issuer: string;
+    /** `claims.admin.token`; the admin routes are off when unset. */
+    readonly adminToken: string | undefined;
+    /** `claims.backchannelLogout.path`; the receiver is off when unset. */
+    readonly backchannelLogoutPath: string | undefined;
+  };
 }
 
 /** The express application: routes, body limits and the error handler. Knows nothing of sockets. */
@@ -42,6 +54,16 @@ export function createApp(options: AppOptions): express.Express {
   });
   app.post('/authorize', ready, json, authorizeRoute(options.authorize));
   app.all(options.forwardAuthPath, ready, forwardAuthRoute(options.authorize));
+  const claims = options.claims;
+  if (claims?.backchannelLogoutPath) {
+    const form = express.urlencoded({ extended: false, limit: options.maxBodyBytes, type: 'application/x-www-form-urlencoded', parameterLimit: 10 });
+    app.post(claims.backchannelLogoutPath, form, backchannelLogoutRoute(claims.admin));
+  }
+  if (claims?.adminToken) {
+    const guard = adminGuard(claims.adminToken);
+    app.post('/admin/claims/evict', guard, json, evictRoute(claims.admin, claims.issuer));
+    app.get('/admin/claims', guard, claimsStatusRoute(claims.admin));
+  }
 
   app.use((req, _res, next) => next(new SidecarError('not_found', `no route for ${req.method} ${req.path}`)));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

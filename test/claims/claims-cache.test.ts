@@ -1,200 +1,112 @@
-import { after, describe, test } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { claimsCacheKey, createClaimsCache, type CachedClaims, type ClaimsCache } from '../../src/claims/claims-cache.ts';
+import { createClaimsCache, type Loaded } from '../../src/claims/claims-cache.ts';
+import { SidecarError } from '../../src/errors/sidecar-error.ts';
 
-const caches: ClaimsCache[] = [];
-function newCache(maxEntries = 100): ClaimsCache {
-  const cache = createClaimsCache(maxEntries);
-  caches.push(cache);
-  return cache;
-}
-after(() => {
-  for (const c of caches) c.close();
+const clock = () => {
+  const c = { t: 1_000_000, now: () => c.t };
+  return c;
+};
+const loaded = (subject: string, over: Partial<Loaded> = {}): Loaded => ({
+  value: { claims: { sub: subject }, roles: ['r'] },
+  ttlSeconds: 60,
+  subject,
+  bytes: 1000,
+  ...over,
 });
+const unavailable = () => Promise.reject(new SidecarError('claims_unavailable', 'userinfo answered 503'));
 
-const value = (sub: string, roles: string[] = ['viewer']): CachedClaims => ({ claims: { sub }, roles });
-
-describe('getOrLoad', () => {
-  test('20 concurrent loads of one key call load exactly once and share its value', async () => {
-    const cache = newCache();
-    let calls = 0;
-    const load = async () => {
-      calls++;
-      await sleep(20);
-      return value('alice');
-    };
-    const results = await Promise.all(Array.from({ length: 20 }, () => cache.getOrLoad('k', 60, load)));
-    assert.equal(calls, 1);
-    for (const r of results) assert.equal(r.value, results[0]!.value);
-    assert.deepEqual(results.map((r) => r.outcome).filter((o) => o !== 'miss'), []);
+describe('claims cache', () => {
+  it('keeps at most maxEntries, evicting the least recently used', async () => {
+    const c = clock();
+    const cache = createClaimsCache({ maxEntries: 3, maxBytes: 1e9, staleIfErrorSeconds: 0, now: c.now });
+    for (const k of ['a', 'b', 'c']) await cache.getOrLoad(k, async () => loaded(k));
+    assert.equal((await cache.getOrLoad('a', async () => assert.fail('a is cached'))).outcome, 'hit');
+    await cache.getOrLoad('d', async () => loaded('d'));
+    assert.equal(cache.stats.entries, 3);
+    assert.equal(cache.stats.evictedForSpace, 1);
+    let reloaded = false;
+    await cache.getOrLoad('b', async () => ((reloaded = true), loaded('b')));
+    assert.ok(reloaded, 'b was the least recently used (a was read after it)');
+    cache.close();
   });
 
-  test('a cached value is a hit and load is not called again', async () => {
-    const cache = newCache();
-    let calls = 0;
-    const load = async () => {
-      calls++;
-      return value('alice');
-    };
-    assert.equal((await cache.getOrLoad('k', 60, load)).outcome, 'miss');
-    const second = await cache.getOrLoad('k', 60, load);
-    assert.equal(second.outcome, 'hit');
-    assert.deepEqual(second.value, value('alice'));
-    assert.equal(calls, 1);
-    assert.equal(cache.size, 1);
+  it('keeps the estimated bytes under maxBytes, and does not cache an answer bigger than the whole budget', async () => {
+    const cache = createClaimsCache({ maxEntries: 1000, maxBytes: 10_000, staleIfErrorSeconds: 0 });
+    for (let i = 0; i < 50; i++) await cache.getOrLoad(`k${i}`, async () => loaded(`s${i}`, { bytes: 1500 }));
+    assert.ok(cache.stats.bytes <= 10_000, `bytes ${cache.stats.bytes}`);
+    assert.equal(cache.stats.entries, 6);
+    const big = await cache.getOrLoad('big', async () => loaded('big', { bytes: 20_000 }));
+    assert.equal(big.outcome, 'uncached');
+    assert.equal(cache.stats.entries, 6, 'the big answer evicted nothing');
+    cache.close();
   });
 
-  test('cached values are frozen', async () => {
-    const cache = newCache();
-    await cache.getOrLoad('k', 60, async () => value('alice'));
-    const { value: v } = await cache.getOrLoad('k', 60, async () => value('bob'));
-    assert.ok(Object.isFrozen(v));
+  it('serves stale claims only inside the stale-if-error window, and only for IdP failures', async () => {
+    const c = clock();
+    const cache = createClaimsCache({ maxEntries: 10, maxBytes: 1e9, staleIfErrorSeconds: 30, now: c.now });
+    await cache.getOrLoad('k', async () => loaded('alice'));
+    c.t += 61_000;
+    const stale = await cache.getOrLoad('k', unavailable);
+    assert.equal(stale.outcome, 'stale');
+    assert.match(stale.staleReason!, /503/);
+    c.t += 30_000;
+    await assert.rejects(cache.getOrLoad('k', unavailable), { code: 'claims_unavailable' });
+    cache.close();
   });
 
-  test('different keys load separately', async () => {
-    const cache = newCache();
-    const seen: string[] = [];
-    await Promise.all(
-      ['a', 'b', 'c'].map((k) =>
-        cache.getOrLoad(k, 60, async () => {
-          seen.push(k);
-          return value(k);
-        }),
-      ),
-    );
-    assert.deepEqual(seen.sort(), ['a', 'b', 'c']);
-    assert.equal(cache.size, 3);
+  it('drops the entry when the IdP refuses, so the old claims are not served stale later', async () => {
+    const c = clock();
+    const cache = createClaimsCache({ maxEntries: 10, maxBytes: 1e9, staleIfErrorSeconds: 300, now: c.now });
+    await cache.getOrLoad('k', async () => loaded('alice'));
+    c.t += 61_000;
+    await assert.rejects(cache.getOrLoad('k', () => Promise.reject(new SidecarError('claims_rejected', 'refused'))), { code: 'claims_rejected' });
+    await assert.rejects(cache.getOrLoad('k', unavailable), { code: 'claims_unavailable' });
+    cache.close();
   });
 
-  test('a failed load rejects every concurrent caller and is not cached', async () => {
-    const cache = newCache();
-    let calls = 0;
-    const failing = async (): Promise<CachedClaims> => {
-      calls++;
-      await sleep(10);
-      throw new Error('userinfo down');
-    };
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => cache.getOrLoad('k', 60, failing)));
-    assert.equal(calls, 1);
-    assert.ok(results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'userinfo down'));
-    assert.equal(cache.size, 0);
-
-    const next = await cache.getOrLoad('k', 60, async () => {
-      calls++;
-      return value('alice');
-    });
-    assert.equal(calls, 2, 'the error was cached');
-    assert.equal(next.outcome, 'miss');
+  it('runs one load for concurrent callers of a key', async () => {
+    const cache = createClaimsCache({ maxEntries: 10, maxBytes: 1e9, staleIfErrorSeconds: 0 });
+    let loads = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const all = Array.from({ length: 10 }, () => cache.getOrLoad('k', async () => (loads++, await gate, loaded('alice'))));
+    release();
+    const results = await Promise.all(all);
+    assert.equal(loads, 1);
+    assert.equal(results.filter((r) => r.outcome === 'miss').length, 10);
+    cache.close();
   });
 
-  test('ttl 0 is uncached and the next call loads again', async () => {
-    const cache = newCache();
-    let calls = 0;
-    const load = async () => {
-      calls++;
-      return value('alice');
-    };
-    assert.equal((await cache.getOrLoad('k', 0, load)).outcome, 'uncached');
-    assert.equal((await cache.getOrLoad('k', 0, load)).outcome, 'uncached');
-    assert.equal(calls, 2);
-    assert.equal(cache.size, 0);
+  it('remembers a refusal until its TTL ends', () => {
+    const c = clock();
+    const cache = createClaimsCache({ maxEntries: 10, maxBytes: 1e9, staleIfErrorSeconds: 0, now: c.now });
+    cache.remember('r', new SidecarError('claims_rejected', 'refused'), 10);
+    assert.equal(cache.refusal('r')?.code, 'claims_rejected');
+    c.t += 10_000;
+    assert.equal(cache.refusal('r'), undefined);
+    cache.close();
   });
 
-  test('a negative ttl (token already past exp) is uncached, never "forever"', async () => {
-    const cache = newCache();
-    assert.equal((await cache.getOrLoad('k', -5, async () => value('alice'))).outcome, 'uncached');
-    assert.equal(cache.size, 0);
+  it('evicts a subject, and a load in flight for it is not stored afterwards', async () => {
+    const cache = createClaimsCache({ maxEntries: 10, maxBytes: 1e9, staleIfErrorSeconds: 0 });
+    await cache.getOrLoad('u1', async () => loaded('alice'));
+    await cache.getOrLoad('u2', async () => loaded('alice'));
+    await cache.getOrLoad('u3', async () => loaded('bob'));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const pending = cache.getOrLoad('u4', async () => (await gate, loaded('alice')), 'alice');
+    assert.equal(cache.evictSubject('alice'), 2);
+    release();
+    assert.equal((await pending).outcome, 'uncached', 'pre-eviction claims are not put back');
+    assert.equal(cache.stats.entries, 1);
+    cache.close();
   });
 
-  test('a fractional ttl expires', async () => {
-    const cache = newCache();
-    let calls = 0;
-    const load = async () => {
-      calls++;
-      return value('alice');
-    };
-    await cache.getOrLoad('k', 0.05, load);
-    assert.equal((await cache.getOrLoad('k', 0.05, load)).outcome, 'hit');
-    await sleep(80);
-    assert.equal((await cache.getOrLoad('k', 0.05, load)).outcome, 'miss');
-    assert.equal(calls, 2);
-  });
-
-  test('when maxEntries is reached, new keys are served uncached and the size stays bounded', async () => {
-    const cache = newCache(3);
-    for (const k of ['a', 'b', 'c']) assert.equal((await cache.getOrLoad(k, 60, async () => value(k))).outcome, 'miss');
-    for (let i = 0; i < 10; i++) {
-      const r = await cache.getOrLoad(`extra-${i}`, 60, async () => value(`extra-${i}`));
-      assert.equal(r.outcome, 'uncached');
-      assert.equal(r.value.claims['sub'], `extra-${i}`);
-    }
-    assert.equal(cache.size, 3);
-    assert.equal((await cache.getOrLoad('a', 60, async () => value('other'))).outcome, 'hit', 'existing entries stay served');
-  });
-
-  test('delete drops an entry so the next call loads again', async () => {
-    const cache = newCache();
-    let calls = 0;
-    const load = async () => {
-      calls++;
-      return value('alice');
-    };
-    await cache.getOrLoad('k', 60, load);
-    cache.delete('k');
-    assert.equal(cache.size, 0);
-    assert.equal((await cache.getOrLoad('k', 60, load)).outcome, 'miss');
-    assert.equal(calls, 2);
-  });
-});
-
-describe('claimsCacheKey', () => {
-  const base = { iss: 'https://idp.example.com', sub: 'alice', azp: 'web', scope: 'openid profile roles' };
-
-  test('is stable for the same claims', () => {
-    assert.equal(claimsCacheKey({ ...base }), claimsCacheKey({ ...base }));
-  });
-
-  test('differs by iss, sub, azp and scope', () => {
-    const key = claimsCacheKey(base);
-    assert.notEqual(claimsCacheKey({ ...base, iss: 'https://other.example.com' }), key);
-    assert.notEqual(claimsCacheKey({ ...base, sub: 'bob' }), key);
-    assert.notEqual(claimsCacheKey({ ...base, azp: 'cli' }), key);
-    assert.notEqual(claimsCacheKey({ ...base, scope: 'openid profile' }), key);
-    const { azp: _azp, ...noAzp } = base;
-    assert.notEqual(claimsCacheKey(noAzp), key);
-  });
-
-  test('client_id stands in for azp', () => {
-    const { azp: _azp, ...noAzp } = base;
-    assert.equal(claimsCacheKey({ ...noAzp, client_id: 'web' }), claimsCacheKey(base));
-    assert.notEqual(claimsCacheKey({ ...noAzp, client_id: 'cli' }), claimsCacheKey(base));
-  });
-
-  test('is the same for every order of the scope values and extra spaces', () => {
-    const key = claimsCacheKey(base);
-    assert.equal(claimsCacheKey({ ...base, scope: 'roles openid profile' }), key);
-    assert.equal(claimsCacheKey({ ...base, scope: 'profile roles openid' }), key);
-    assert.equal(claimsCacheKey({ ...base, scope: ' openid  profile roles ' }), key);
-  });
-
-  test('fields cannot be shifted into each other', () => {
-    assert.notEqual(
-      claimsCacheKey({ iss: 'https://idp.example.com', sub: 'alice web', azp: '' }),
-      claimsCacheKey({ iss: 'https://idp.example.com', sub: 'alice', azp: 'web' }),
-    );
-  });
-
-  test('ignores claims that do not change the userinfo answer', () => {
-    assert.equal(claimsCacheKey({ ...base, jti: 'a', exp: 1, iat: 2 }), claimsCacheKey({ ...base, jti: 'b', exp: 3, iat: 4 }));
-  });
-
-  test('never contains the token or its parts', () => {
-    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
-    const key = claimsCacheKey({ ...base, sub: 'alice', token, jti: token });
-    assert.ok(!key.includes(token));
-    for (const part of token.split('.')) assert.ok(!key.includes(part));
-    assert.ok(!key.includes('alice'));
-    assert.match(key, /^[A-Za-z0-9_-]{43}$/, 'a base64url SHA-256');
+  it('does not cache when the TTL is not positive (the token expires now)', async () => {
+    const cache = createClaimsCache({ maxEntries: 10, maxBytes: 1e9, staleIfErrorSeconds: 60 });
+    assert.equal((await cache.getOrLoad('k', async () => loaded('a', { ttlSeconds: -1 }))).outcome, 'uncached');
+    assert.equal(cache.stats.entries, 0);
+    cache.close();
   });
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFileSync, existsSync } from 'node:fs';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { createSidecar, type Sidecar } from '../../src/main.ts';
+import { createSidecar, type Sidecar, type SidecarOptions } from '../../src/main.ts';
 import { silentLog } from '../../src/lib/process-log.ts';
 import type { Config } from '../../src/config/config.ts';
 import { DEMO_AUDIENCE } from '../../src/demo/demo-users.ts';
@@ -21,7 +21,12 @@ export interface TestSidecar {
 }
 
 /** Starts the sidecar in-process on 127.0.0.1 with an ephemeral port and a temp decision log. */
-export async function startTestSidecar(issuer: string, overrides: Record<string, unknown> = {}, waitReady = true): Promise<TestSidecar> {
+export async function startTestSidecar(
+  issuer: string,
+  overrides: Record<string, unknown> = {},
+  waitReady = true,
+  options: SidecarOptions = {},
+): Promise<TestSidecar> {
   const decisionLogPath = join(tempDir(), 'decisions.log');
   const config = loadConfig({
     env: {},
@@ -36,7 +41,7 @@ export async function startTestSidecar(issuer: string, overrides: Record<string,
       ...overrides,
     },
   });
-  const sidecar = createSidecar(config, silentLog);
+  const sidecar = createSidecar(config, silentLog, options);
   const { url } = await sidecar.start();
   if (waitReady) await sidecar.whenReady();
   const readDecisions = (): any[] =>
