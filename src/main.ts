@@ -9,7 +9,9 @@ import { createClaimsEnricher, type ClaimsEnricher } from './claims/enrich-claim
 import { createUserinfoClient, type UserinfoClient } from './claims/userinfo-client.ts';
 import { createBundleLoader } from './policy/bundle-loader.ts';
 import { createDecisionLogger } from './decision-log/decision-logger.ts';
-import { createAuthorizer } from './decision/authorize.ts';
+import { createAuthorizer, type AuthorizerDeps } from './decision/authorize.ts';
+import { createDataQuery } from './decision/query-data.ts';
+import { createStatusRegistry } from './status/status-registry.ts';
 import { createApp } from './http/create-app.ts';
 import { startServer, type RunningServer } from './http/start-server.ts';
 
@@ -26,15 +28,18 @@ export interface Sidecar {
 export function createSidecar(config: Config, log: ProcessLog): Sidecar {
   const decisionLog = createDecisionLogger(config.decisionLog.target, config.decisionLog.bufferEvents);
   const cache = createClaimsCache(config.claims.cacheMaxEntries);
-  const bundles = createBundleLoader({
-    path: config.policy.bundle,
-    ...config.policy,
-    onActivated: (revision) => {
-      log.info('policy bundle activated', { bundle: config.policy.bundle, revision });
+  const bundleSource = config.policy.source === 'http' ? config.policy.server.url : config.policy.bundle;
+  const bundles = createBundleLoader(config.policy, {
+    onActivated: (revision, origin) => {
+      log.info('policy bundle activated', { bundle: bundleSource, revision, origin });
       checkReady();
     },
-    onRejected: (err) => log.error('policy bundle rejected; the active one stays', { bundle: config.policy.bundle, code: err.code, detail: err.message }),
+    onRejected: (err, origin) =>
+      log.error('policy bundle rejected; the active one stays', { bundle: bundleSource, origin, code: err.code, detail: err.message }),
+    onPersistError: (err) => log.warn('could not persist the bundle', { dir: config.policy.persistDir, detail: err.message }),
   });
+  const status = createStatusRegistry();
+  status.register('bundles', () => ({ [bundles.name]: bundles.status() }));
   const abort = new AbortController();
   let pipeline: { verify: TokenVerifier; enrich: ClaimsEnricher; userinfo: UserinfoClient | undefined } | undefined;
   let server: RunningServer | undefined;
@@ -42,7 +47,8 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
   const ready = new Promise<void>((resolve) => (resolveReady = resolve));
 
   function notReadyReason(): string | undefined {
-    if (!bundles.engine) return `no policy bundle is active (${bundles.status.lastError?.message ?? 'loading'})`;
+    const bundleReason = bundles.notReadyReason();
+    if (bundleReason !== undefined) return bundleReason;
     if (!pipeline) return `issuer discovery has not succeeded yet (${config.issuer})`;
     return undefined;
   }
@@ -62,7 +68,7 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
     pipeline = { verify, enrich, userinfo };
   };
 
-  const authorize = createAuthorizer({
+  const deps: AuthorizerDeps = {
     verify: (token) => {
       if (!pipeline) throw new SidecarError('not_ready', 'issuer discovery has not succeeded yet');
       return pipeline.verify(token);
@@ -70,21 +76,24 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
     enrich: (token, verified) => pipeline!.enrich(token, verified),
     engine: () => bundles.engine,
     log: decisionLog,
-  });
+  };
+  const authorize = createAuthorizer(deps);
   const app = createApp({
     authorize,
     readiness: { notReadyReason },
     log,
     maxBodyBytes: config.http.maxBodyBytes,
     forwardAuthPath: config.http.forwardAuthPath,
+    dataQuery: createDataQuery(deps),
+    status,
+    explain: config.http.explain,
   });
 
   return {
     async start() {
       server = await startServer(app, config);
       log.info('listening', { url: server.url });
-      void bundles.reload();
-      if (config.policy.watch) bundles.watch();
+      bundles.start();
       void discoverWithRetry(config.issuer, {
         ...config.discovery,
         signal: abort.signal,

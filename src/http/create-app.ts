@@ -5,6 +5,10 @@ import type { ProcessLog } from '../lib/process-log.ts';
 import { sendError } from './send-error.ts';
 import { authorizeRoute } from './routes/authorize.ts';
 import { forwardAuthRoute } from './routes/forward-auth.ts';
+import { dataApiRoute } from './routes/data-api.ts';
+import { statusRoute } from './routes/status.ts';
+import type { DataQueryRunner } from '../decision/query-data.ts';
+import type { StatusRegistry } from '../status/status-registry.ts';
 
 export interface Readiness {
   /** undefined when ready, otherwise why not. */
@@ -17,6 +21,12 @@ export interface AppOptions {
   readonly log: ProcessLog;
   readonly maxBodyBytes: number;
   readonly forwardAuthPath: string;
+  /** OPA's Data API (`/v1/data/...`); absent: not served. */
+  readonly dataQuery?: DataQueryRunner;
+  /** Sections of `GET /v1/status`; absent: not served. */
+  readonly status?: StatusRegistry;
+  /** Whether `?explain=input` may return the input document (default true). */
+  readonly explain?: boolean;
 }
 
 /** The express application: routes, body limits and the error handler. Knows nothing of sockets. */
@@ -40,8 +50,14 @@ export function createApp(options: AppOptions): express.Express {
     if (reason === undefined) res.json({ status: 'ready' });
     else sendError(res, new SidecarError('not_ready', reason), options.log);
   });
-  app.post('/authorize', ready, json, authorizeRoute(options.authorize));
+  app.post('/authorize', ready, json, authorizeRoute(options.authorize, options.explain ?? true));
   app.all(options.forwardAuthPath, ready, forwardAuthRoute(options.authorize));
+  if (options.dataQuery) {
+    const data = dataApiRoute(options.dataQuery, options.explain ?? true);
+    app.post('/v1/data{/*path}', ready, json, data);
+    app.get('/v1/data{/*path}', ready, data);
+  }
+  if (options.status) app.get('/v1/status', statusRoute(options.status));
 
   app.use((req, _res, next) => next(new SidecarError('not_found', `no route for ${req.method} ${req.path}`)));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
