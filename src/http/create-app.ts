@@ -39,7 +39,7 @@ export function createApp(options: AppOptions): express.Express {
   const json = express.json({ limit: options.maxBodyBytes, strict: true, type: 'application/json' });
   const ready = (_req: Request, _res: Response, next: NextFunction): void => {
     const reason = options.readiness.notReadyReason();
-    next(reason === undefined ? undefined : new SidecarError('not_ready', reason));
+    next(reason === undefined ? undefined : new SidecarError('not_ready', reason, { expose: true }));
   };
 
   app.get('/health', (_req, res) => {
@@ -48,7 +48,7 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/ready', (_req, res) => {
     const reason = options.readiness.notReadyReason();
     if (reason === undefined) res.json({ status: 'ready' });
-    else sendError(res, new SidecarError('not_ready', reason), options.log);
+    else sendError(res, new SidecarError('not_ready', reason, { expose: true }), options.log);
   });
   app.post('/authorize', ready, json, authorizeRoute(options.authorize, options.explain ?? true));
   app.all(options.forwardAuthPath, ready, forwardAuthRoute(options.authorize));

@@ -95,7 +95,7 @@ export function createBundleLoader(policy: Config['policy'], hooks: BundleLoader
       const err = d ? d.lastError : a.lastError;
       return {
         name,
-        source: location,
+        source: http ? http.status.url : location,
         ...(a.activeRevision !== undefined ? { active_revision: a.activeRevision } : {}),
         ...(a.activeOrigin ? { origin: a.activeOrigin } : {}),
         ...(a.lastSuccessfulActivation ? { last_successful_activation: a.lastSuccessfulActivation } : {}),

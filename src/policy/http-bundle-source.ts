@@ -51,6 +51,11 @@ const FIRST_RETRY_MS = 100;
  * verifies and compiles, and only then persisted and its ETag adopted.
  */
 export function createHttpBundleSource(options: HttpBundleOptions, activator: BundleActivator, load: (archive: Buffer) => Promise<PolicyEngine>): HttpBundleSource {
+  // For messages: no credentials or query string of the URL ever reach a log or the status API.
+  const shown = (() => {
+    const u = new URL(options.url);
+    return `${u.origin}${u.pathname}`;
+  })();
   let etag: string | undefined;
   let lastRequest: string | undefined;
   let lastSuccessfulRequest: string | undefined;
@@ -81,7 +86,7 @@ export function createHttpBundleSource(options: HttpBundleOptions, activator: Bu
         signal,
       });
     } catch (err) {
-      throw new SidecarError('bundle_error', `bundle server ${new URL(options.url).origin} unreachable: ${(err as Error).message}`, { expose: true });
+      throw new SidecarError('bundle_error', `bundle server ${shown} unreachable: ${(err as Error).message}`, { expose: true });
     }
     lastHttpStatus = res.statusCode;
     if (res.statusCode === 304) {
@@ -92,7 +97,7 @@ export function createHttpBundleSource(options: HttpBundleOptions, activator: Bu
     }
     if (res.statusCode !== 200) {
       await res.body.dump().catch(() => undefined);
-      throw new SidecarError('bundle_error', `bundle server answered ${res.statusCode} for ${options.url}`, { expose: true });
+      throw new SidecarError('bundle_error', `bundle server answered ${res.statusCode} for ${shown}`, { expose: true });
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -100,7 +105,7 @@ export function createHttpBundleSource(options: HttpBundleOptions, activator: Bu
       size += (chunk as Buffer).length;
       if (size > options.maxBytes) {
         res.body.destroy();
-        throw new SidecarError('bundle_error', `bundle from ${options.url} is larger than policy.server.maxBytes (${options.maxBytes})`, { expose: true });
+        throw new SidecarError('bundle_error', `bundle from ${shown} is larger than policy.server.maxBytes (${options.maxBytes})`, { expose: true });
       }
       chunks.push(chunk as Buffer);
     }
@@ -163,7 +168,7 @@ export function createHttpBundleSource(options: HttpBundleOptions, activator: Bu
     },
     poll,
     get status() {
-      return { url: options.url, etag, lastRequest, lastSuccessfulRequest, lastSuccessfulDownload, lastHttpStatus, downloads, notModified, failures, lastError };
+      return { url: shown, etag, lastRequest, lastSuccessfulRequest, lastSuccessfulDownload, lastHttpStatus, downloads, notModified, failures, lastError };
     },
     close() {
       closed = true;
