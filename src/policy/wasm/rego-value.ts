@@ -287,3 +287,4 @@ export function toJson(v: unknown): unknown {
   }
   return v;
 }
+
