@@ -42,7 +42,7 @@ describe('bundles from a real HTTP bundle server on loopback', () => {
     await idp.stop();
   });
 
-  it('activates the served bundle, revalidates with 304, picks up an update by polling, and keeps the active bundle when a bad or unsigned one is served', async () => {
+  it('activates the served bundle, revalidates with 304, picks up an update by polling, and keeps the active bundle when a bad or unsigned one is served', async (t) => {
     const sc = await startTestSidecar(idp.issuer, sidecarConfig);
     try {
       const alice = await idp.token('alice');
@@ -77,11 +77,13 @@ describe('bundles from a real HTTP bundle server on loopback', () => {
 
       // A good signed update is activated by the sidecar's own polling.
       server.serve(denyAllSigned);
+      const served = performance.now();
       const denied = await waitFor(async () => {
         const r = await sc.authorize(alice, del);
         return r.body.allow === false ? r : undefined;
       });
       assert.deepEqual(denied.body.reasons, ['deny-all fixture']);
+      t.diagnostic(`update active ${Math.round(performance.now() - served)} ms after it was served (maxDelayMs 100)`);
       const updated = await bundleStatus(sc);
       assert.notEqual(updated.active_revision, first.active_revision);
       assert.equal(updated.code, undefined, 'a successful poll clears the last error');

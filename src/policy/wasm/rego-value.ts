@@ -287,4 +287,3 @@ export function toJson(v: unknown): unknown {
   }
   return v;
 }
-
