@@ -16,6 +16,10 @@
 # neither hashed nor built). It changes exactly when a policy or data file changes; a bundle whose
 # revision (and entrypoints) already match is not rebuilt. FORCE=1 rebuilds anyway.
 # Works from any cwd; progress goes to stderr.
+#
+# Signing (optional): SIGNING_KEY=<PEM private key file, or the HMAC secret> signs each bundle
+# (opa build -b --signing-key), with SIGNING_ALG (default RS256) and SIGNING_CLAIMS=<json file>
+# for extra claims such as {"scope": "write"}. Signed bundles are always rebuilt.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -82,7 +86,7 @@ build_one() {
   local rev want
   rev="$(revision "$src")"
   want="$rev $pkg/decision,$pkg/allow"
-  if [[ -z "${FORCE:-}" && -f "$out" && "$(bundle_stamp "$out")" == "$want" ]]; then
+  if [[ -z "${FORCE:-}" && -z "${SIGNING_KEY:-}" && -f "$out" && "$(bundle_stamp "$out")" == "$want" ]]; then
     log "$(show "$out") is up to date (revision $rev)"
     return 0
   fi
@@ -99,16 +103,23 @@ build_one() {
     mkdir -p -- "$stage/$pkg/$(dirname -- "$f")"
     cp -- "$src/$f" "$stage/$pkg/$f"
   done
+  local sign=()
+  if [[ -n "${SIGNING_KEY:-}" ]]; then
+    local key=$SIGNING_KEY
+    [[ -f "$key" ]] && key="$(abspath "$key")" # opa runs in the staging directory
+    sign=(-b --signing-key "$key" --signing-alg "${SIGNING_ALG:-RS256}")
+    [[ -n "${SIGNING_CLAIMS:-}" ]] && sign+=(--claims-file "$(abspath "$SIGNING_CLAIMS")")
+  fi
   (
     cd -- "$stage"
     "$opa" build -t wasm -e "$pkg/decision" -e "$pkg/allow" --ignore '*_test.rego' \
-      --revision "$rev" -o "$tmp_out" .
+      --revision "$rev" ${sign[@]+"${sign[@]}"} -o "$tmp_out" .
   ) || die "opa build failed for $(show "$src")"
   chmod 0644 -- "$tmp_out"
   mv -f -- "$tmp_out" "$out"
   rm -rf -- "$stage"
   trap - EXIT
-  log "built $(show "$out") from $(show "$src") (revision $rev, entrypoints $pkg/decision $pkg/allow)"
+  log "built $(show "$out") from $(show "$src") (revision $rev, entrypoints $pkg/decision $pkg/allow${SIGNING_KEY:+, signed})"
 }
 
 case $# in

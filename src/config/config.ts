@@ -45,6 +45,23 @@ export interface Config {
     readonly watch: boolean;
     readonly memoryInitialPages: number;
     readonly memoryMaxPages: number;
+    readonly source: 'file' | 'http';
+    readonly server: {
+      readonly url: string | undefined;
+      readonly authorization: string | undefined;
+      readonly minDelayMs: number;
+      readonly maxDelayMs: number;
+      readonly timeoutMs: number;
+      readonly maxBytes: number;
+    };
+    readonly persistDir: string;
+    readonly persist: boolean;
+    readonly signing: {
+      readonly keyFile: string | undefined;
+      readonly algorithm: string;
+      readonly keyId: string;
+      readonly scope: string | undefined;
+    };
   };
   readonly decisionLog: { readonly target: string; readonly bufferEvents: number };
   readonly http: {
@@ -54,5 +71,6 @@ export interface Config {
     readonly headersTimeoutMs: number;
     readonly keepAliveTimeoutMs: number;
     readonly forwardAuthPath: string;
+    readonly explain: boolean;
   };
 }

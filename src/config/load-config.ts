@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Config, Listen } from './config.ts';
 import { CONFIG_SPEC, HMAC_ALGORITHMS } from './spec.ts';
-import { configError, validateValue } from './validate-value.ts';
+import { configError, isLoopbackHost, validateValue } from './validate-value.ts';
 import { SidecarError } from '../errors/sidecar-error.ts';
 import { roleClaimProblem } from '../claims/role-claims.ts';
 
@@ -98,6 +98,7 @@ function build(v: Map<string, unknown>): Config {
   if (get<number>('policy.memoryMaxPages') < get<number>('policy.memoryInitialPages')) {
     throw configError('policy.memoryMaxPages', 'must not be smaller than policy.memoryInitialPages');
   }
+  checkPolicySource(get);
   const fwd = get<string>('http.forwardAuthPath');
   if (!fwd.startsWith('/')) throw configError('http.forwardAuthPath', `must start with '/', got '${fwd}'`);
   checkClaimsKeys(get);
@@ -150,6 +151,23 @@ function build(v: Map<string, unknown>): Config {
       watch: get('policy.watch'),
       memoryInitialPages: get('policy.memoryInitialPages'),
       memoryMaxPages: get('policy.memoryMaxPages'),
+      source: get('policy.source'),
+      server: {
+        url: get('policy.server.url'),
+        authorization: get('policy.server.authorization'),
+        minDelayMs: get('policy.server.minDelayMs'),
+        maxDelayMs: get('policy.server.maxDelayMs'),
+        timeoutMs: get('policy.server.timeoutMs'),
+        maxBytes: get('policy.server.maxBytes'),
+      },
+      persistDir: get('policy.persistDir'),
+      persist: get('policy.persist'),
+      signing: {
+        keyFile: get('policy.signing.keyFile'),
+        algorithm: get('policy.signing.algorithm'),
+        keyId: get('policy.signing.keyId'),
+        scope: get('policy.signing.scope'),
+      },
     },
     decisionLog: { target: get('decisionLog.target'), bufferEvents: get('decisionLog.bufferEvents') },
     http: {
@@ -159,9 +177,33 @@ function build(v: Map<string, unknown>): Config {
       headersTimeoutMs: get('http.headersTimeoutMs'),
       keepAliveTimeoutMs: get('http.keepAliveTimeoutMs'),
       forwardAuthPath: fwd,
+      explain: get('http.explain'),
     },
   };
   return deepFreeze(config);
+}
+
+/** The bundle server settings only make sense together; each problem names its key. */
+function checkPolicySource(get: <T>(key: string) => T): void {
+  const url = get<string | undefined>('policy.server.url');
+  if (get<string>('policy.source') === 'http') {
+    if (!url) throw configError('policy.server.url', 'is required when policy.source is http (or AUTHZ_BUNDLE_URL)');
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw configError('policy.server.url', `'${url}' is not a URL`);
+    }
+    if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) {
+      throw configError('policy.server.url', `must use https (plain http is allowed only on loopback addresses), got '${url}'`);
+    }
+  }
+  if (get<number>('policy.server.maxDelayMs') < get<number>('policy.server.minDelayMs')) {
+    throw configError('policy.server.maxDelayMs', 'must not be smaller than policy.server.minDelayMs');
+  }
+  if (get<string | undefined>('policy.signing.scope') !== undefined && get<string | undefined>('policy.signing.keyFile') === undefined) {
+    throw configError('policy.signing.scope', 'is set but policy.signing.keyFile is not');
+  }
 }
 
 function deepFreeze<T>(o: T): T {

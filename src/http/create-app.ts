@@ -8,6 +8,10 @@ import { forwardAuthRoute } from './routes/forward-auth.ts';
 import type { ClaimsAdmin } from '../claims/claims-admin.ts';
 import { backchannelLogoutRoute } from './routes/backchannel-logout.ts';
 import { adminGuard, claimsStatusRoute, evictRoute } from './routes/claims-admin.ts';
+import { dataApiRoute } from './routes/data-api.ts';
+import { statusRoute } from './routes/status.ts';
+import type { DataQueryRunner } from '../decision/query-data.ts';
+import type { StatusRegistry } from '../status/status-registry.ts';
 
 export interface Readiness {
   /** undefined when ready, otherwise why not. */
@@ -29,6 +33,12 @@ export interface AppOptions {
     /** `claims.backchannelLogout.path`; the receiver is off when unset. */
     readonly backchannelLogoutPath: string | undefined;
   };
+  /** OPA's Data API (`/v1/data/...`); absent: not served. */
+  readonly dataQuery?: DataQueryRunner;
+  /** Sections of `GET /v1/status`; absent: not served. */
+  readonly status?: StatusRegistry;
+  /** Whether `?explain=input` may return the input document (default true). */
+  readonly explain?: boolean;
 }
 
 /** The express application: routes, body limits and the error handler. Knows nothing of sockets. */
@@ -41,7 +51,7 @@ export function createApp(options: AppOptions): express.Express {
   const json = express.json({ limit: options.maxBodyBytes, strict: true, type: 'application/json' });
   const ready = (_req: Request, _res: Response, next: NextFunction): void => {
     const reason = options.readiness.notReadyReason();
-    next(reason === undefined ? undefined : new SidecarError('not_ready', reason));
+    next(reason === undefined ? undefined : new SidecarError('not_ready', reason, { expose: true }));
   };
 
   app.get('/health', (_req, res) => {
@@ -50,9 +60,9 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/ready', (_req, res) => {
     const reason = options.readiness.notReadyReason();
     if (reason === undefined) res.json({ status: 'ready' });
-    else sendError(res, new SidecarError('not_ready', reason), options.log);
+    else sendError(res, new SidecarError('not_ready', reason, { expose: true }), options.log);
   });
-  app.post('/authorize', ready, json, authorizeRoute(options.authorize));
+  app.post('/authorize', ready, json, authorizeRoute(options.authorize, options.explain ?? true));
   app.all(options.forwardAuthPath, ready, forwardAuthRoute(options.authorize));
   const claims = options.claims;
   if (claims?.backchannelLogoutPath) {
@@ -64,6 +74,12 @@ export function createApp(options: AppOptions): express.Express {
     app.post('/admin/claims/evict', guard, json, evictRoute(claims.admin, claims.issuer));
     app.get('/admin/claims', guard, claimsStatusRoute(claims.admin));
   }
+  if (options.dataQuery) {
+    const data = dataApiRoute(options.dataQuery, options.explain ?? true);
+    app.post('/v1/data{/*path}', ready, json, data);
+    app.get('/v1/data{/*path}', ready, data);
+  }
+  if (options.status) app.get('/v1/status', statusRoute(options.status));
 
   app.use((req, _res, next) => next(new SidecarError('not_found', `no route for ${req.method} ${req.path}`)));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -1,105 +1,135 @@
-import { readFile } from 'node:fs/promises';
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { toSidecarError, type SidecarError } from '../errors/sidecar-error.ts';
-import { readBundle } from './read-bundle.ts';
-import { createPolicyEngine, type EngineOptions, type PolicyEngine } from './policy-engine.ts';
+import { basename } from 'node:path';
+import type { Config } from '../config/config.ts';
+import { createBundleActivator, type ActivatorHooks } from './bundle-activator.ts';
+import { createBundleStore } from './bundle-store.ts';
+import { createFileBundleSource, type FileBundleSource } from './file-bundle-source.ts';
+import { createHttpBundleSource, type HttpBundleSource } from './http-bundle-source.ts';
+import { loadBundle } from './load-bundle.ts';
+import type { PolicyEngine } from './policy-engine.ts';
+import { createBundleVerifier } from './verify-bundle-signature.ts';
 
-export interface BundleStatus {
-  readonly revision: string | undefined;
-  readonly activatedAt: string | undefined;
-  readonly lastError: { code: string; message: string; at: string } | undefined;
+/**
+ * One bundle's status in the shape of OPA's status API (`bundles.<name>`), plus a few fields of
+ * ours (`source`, `origin`, `etag`, counters). Fields are only ever added.
+ */
+export interface BundleStatusV1 {
+  readonly name: string;
+  readonly source: string;
+  readonly active_revision?: string;
+  /** `file`, `download` or `persisted`: where the active bundle came from. */
+  readonly origin?: string;
+  readonly last_successful_activation?: string;
+  readonly last_request?: string;
+  readonly last_successful_request?: string;
+  readonly last_successful_download?: string;
+  readonly etag?: string;
+  readonly http_code?: number;
+  readonly code?: string;
+  readonly message?: string;
+  readonly last_error_at?: string;
+  readonly activations: number;
+  readonly rejections: number;
+  readonly downloads?: number;
+  readonly not_modified?: number;
+  readonly download_failures?: number;
 }
 
 export interface BundleLoader {
-  /** The engine in service, or undefined before the first successful load. */
+  /** The engine in service, or undefined before the first successful activation. */
   readonly engine: PolicyEngine | undefined;
-  readonly status: BundleStatus;
-  /** Loads the file now; on failure the engine in service stays and the error is returned. */
-  reload(): Promise<SidecarError | undefined>;
-  /** Reloads whenever the file changes (debounced); watches the directory so atomic renames count. */
-  watch(): void;
+  readonly name: string;
+  status(): BundleStatusV1;
+  /** The reason nothing is active yet (for /ready), or undefined once a bundle is active. */
+  notReadyReason(): string | undefined;
+  /** Starts the configured source: loads the file (and watches it), or the persisted bundle then polls. */
+  start(): void;
+  /** Loads again now: re-reads the file, or polls the server. Failures show in status(). */
+  reload(): Promise<void>;
   close(): void;
 }
 
-export interface BundleLoaderOptions extends EngineOptions {
-  readonly path: string;
-  readonly debounceMs?: number;
-  readonly onActivated?: (revision: string) => void;
-  readonly onRejected?: (err: SidecarError) => void;
+export interface BundleLoaderHooks extends ActivatorHooks {
+  readonly onPersistError?: (err: Error) => void;
 }
 
 /**
- * Holds the active policy engine for a bundle file. A new engine is built completely (archive
- * read, Wasm compiled, data loaded, entrypoint checked) before it replaces the old one in a
- * single assignment, so evaluation never sees a half-loaded bundle and a bad file changes nothing.
+ * Builds the bundle source the configuration names (file or bundle server), the signature
+ * verifier when a key is configured, and the activator that swaps engines atomically.
+ * Throws `config_error` when the signing key cannot be read.
  */
-export function createBundleLoader(options: BundleLoaderOptions): BundleLoader {
-  const path = resolve(options.path);
-  let engine: PolicyEngine | undefined;
-  let activatedAt: string | undefined;
-  let lastError: BundleStatus['lastError'];
-  let watcher: FSWatcher | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let loading: Promise<SidecarError | undefined> | undefined;
-  let again = false;
+export function createBundleLoader(policy: Config['policy'], hooks: BundleLoaderHooks = {}): BundleLoader {
+  const activator = createBundleActivator(hooks);
+  const verifier = policy.signing.keyFile ? createBundleVerifier({ ...policy.signing, keyFile: policy.signing.keyFile }) : undefined;
+  const load = (archive: Buffer) => loadBundle(archive, { ...policy, verifier });
 
-  const loadOnce = async (): Promise<SidecarError | undefined> => {
-    try {
-      const next = await createPolicyEngine(readBundle(await readFile(path)), options);
-      engine = next;
-      activatedAt = new Date().toISOString();
-      lastError = undefined;
-      options.onActivated?.(next.revision);
-      return undefined;
-    } catch (err) {
-      const e = toSidecarError(err, 'bundle_error');
-      lastError = { code: e.code, message: e.message, at: new Date().toISOString() };
-      options.onRejected?.(e);
-      return e;
-    }
-  };
-
-  // Serialises loads: a change during a load triggers one more load after it.
-  const reload = async (): Promise<SidecarError | undefined> => {
-    if (loading) {
-      again = true;
-      return loading;
-    }
-    loading = (async () => {
-      let result: SidecarError | undefined;
-      do {
-        again = false;
-        result = await loadOnce();
-      } while (again);
-      return result;
-    })().finally(() => {
-      loading = undefined;
-    });
-    return loading;
-  };
+  let file: FileBundleSource | undefined;
+  let http: HttpBundleSource | undefined;
+  let location: string;
+  if (policy.source === 'http') {
+    location = policy.server.url!;
+    http = createHttpBundleSource(
+      {
+        ...policy.server,
+        url: location,
+        store: policy.persist ? createBundleStore(policy.persistDir, location) : undefined,
+        ...(hooks.onPersistError ? { onPersistError: hooks.onPersistError } : {}),
+      },
+      activator,
+      load,
+    );
+  } else {
+    location = policy.bundle;
+    file = createFileBundleSource(location, activator, load);
+  }
+  const name = basename(new URL(location, 'file:///').pathname).replace(/\.tar\.gz$|\.tgz$/, '') || 'bundle';
 
   return {
     get engine() {
-      return engine;
+      return activator.engine;
     },
-    get status() {
-      return { revision: engine?.revision, activatedAt, lastError };
+    name,
+    status() {
+      const a = activator.status;
+      const d = http?.status;
+      // A poll's failure covers both download and activation; a file source has only the latter.
+      const err = d ? d.lastError : a.lastError;
+      return {
+        name,
+        source: http ? http.status.url : location,
+        ...(a.activeRevision !== undefined ? { active_revision: a.activeRevision } : {}),
+        ...(a.activeOrigin ? { origin: a.activeOrigin } : {}),
+        ...(a.lastSuccessfulActivation ? { last_successful_activation: a.lastSuccessfulActivation } : {}),
+        ...(d?.lastRequest ? { last_request: d.lastRequest } : {}),
+        ...(d?.lastSuccessfulRequest ? { last_successful_request: d.lastSuccessfulRequest } : {}),
+        ...(d?.lastSuccessfulDownload ? { last_successful_download: d.lastSuccessfulDownload } : {}),
+        ...(d?.etag ? { etag: d.etag } : {}),
+        ...(d?.lastHttpStatus !== undefined ? { http_code: d.lastHttpStatus } : {}),
+        ...(err ? { code: err.code, message: err.message, last_error_at: err.at } : {}),
+        activations: a.activations,
+        rejections: a.rejections,
+        ...(d ? { downloads: d.downloads, not_modified: d.notModified, download_failures: d.failures } : {}),
+      };
     },
-    reload,
-    watch() {
-      if (watcher) return;
-      const name = basename(path);
-      watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
-        if (file !== null && file !== name) return;
-        clearTimeout(timer);
-        timer = setTimeout(() => void reload(), options.debounceMs ?? 200);
-      });
+    notReadyReason() {
+      if (activator.engine) return undefined;
+      const err = http?.status.lastError ?? activator.status.lastError;
+      return `no policy bundle is active (${err?.message ?? 'loading'})`;
+    },
+    start() {
+      if (file) {
+        void file.reload();
+        if (policy.watch) file.watch();
+      } else {
+        void http!.start();
+      }
+    },
+    async reload() {
+      if (file) await file.reload();
+      else await http!.poll();
     },
     close() {
-      clearTimeout(timer);
-      watcher?.close();
-      watcher = undefined;
+      file?.close();
+      http?.close();
     },
   };
 }

@@ -1,6 +1,8 @@
-import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { SidecarError } from '../errors/sidecar-error.ts';
 import type { Bundle } from './read-bundle.ts';
+import { HOST_BUILTINS } from './builtins/host-builtins.ts';
+import { newEvalContext } from './builtins/eval-context.ts';
+import { loadWasmPolicy, type WasmPolicy } from './wasm/load-wasm-policy.ts';
 
 export interface PolicyResult {
   readonly allow: boolean;
@@ -10,9 +12,14 @@ export interface PolicyResult {
 export interface PolicyEngine {
   readonly revision: string;
   readonly entrypoints: readonly string[];
+  /** Builtins the policy imports from the host (all supported, or the bundle was refused). */
+  readonly builtins: readonly string[];
   /** Evaluates the configured entrypoint; deny unless the policy says exactly `true`. */
   decide(input: unknown): PolicyResult;
-  /** Evaluates any entrypoint and returns OPA's raw result (undefined when the rule is undefined). */
+  /**
+   * Evaluates any entrypoint and returns OPA's result (undefined when the rule is undefined),
+   * with sets as sorted arrays, as `opa eval` and OPA's REST API return them.
+   */
   evaluate(input: unknown, entrypoint: string): unknown;
 }
 
@@ -23,22 +30,36 @@ export interface EngineOptions {
 }
 
 /**
- * Compiles a bundle's policy.wasm into a fresh opa-wasm instance with bounded linear memory and
- * its data loaded. Fails with `bundle_error` when the module does not load or lacks the
- * configured entrypoint, so a broken bundle is refused when it loads, not when it first decides.
+ * Compiles a bundle's policy.wasm into a fresh instance with bounded linear memory and its data
+ * loaded. Fails with `bundle_error` when the module does not load, imports a builtin the sidecar
+ * does not implement (naming it), or lacks the configured entrypoint, so a broken bundle is
+ * refused when it loads, not when it first decides.
  */
 export async function createPolicyEngine(bundle: Bundle, options: EngineOptions): Promise<PolicyEngine> {
-  let policy: LoadedPolicy;
+  let policy: WasmPolicy;
   try {
-    policy = await loadPolicy(bundle.wasm, { initial: options.memoryInitialPages, maximum: options.memoryMaxPages });
-    policy.setData(bundle.data);
+    policy = await loadWasmPolicy(bundle.wasm, { initial: options.memoryInitialPages, maximum: options.memoryMaxPages }, HOST_BUILTINS);
   } catch (err) {
+    if (err instanceof SidecarError) throw err;
     throw new SidecarError('bundle_error', `bundle policy could not be loaded: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
       expose: true,
     });
   }
-  const entrypoints = Object.keys(policy.entrypoints as Record<string, number>);
+  const missing = policy.builtins.filter((name) => HOST_BUILTINS[name] === undefined);
+  if (missing.length > 0) {
+    throw new SidecarError(
+      'bundle_error',
+      `bundle policy uses builtins this sidecar does not implement: ${missing.join(', ')} (supported: see docs/policy-lifecycle.md#builtins)`,
+      { expose: true },
+    );
+  }
+  try {
+    policy.setData(bundle.data);
+  } catch (err) {
+    throw new SidecarError('bundle_error', `bundle data could not be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err, expose: true });
+  }
+  const entrypoints = Object.keys(policy.entrypoints);
   if (!entrypoints.includes(options.entrypoint)) {
     throw new SidecarError(
       'bundle_error',
@@ -46,36 +67,40 @@ export async function createPolicyEngine(bundle: Bundle, options: EngineOptions)
       { expose: true },
     );
   }
-  const entrypointId = (policy.entrypoints as Record<string, number>)[options.entrypoint]!;
+  const entrypointId = policy.entrypoints[options.entrypoint]!;
 
-  const evaluate = (input: unknown, entrypoint: string | number): unknown => {
-    let resultSet: unknown;
+  const evaluate = (input: unknown, id: number): unknown => {
+    let resultSet: { result?: unknown }[];
     try {
-      resultSet = policy.evaluate(input, entrypoint);
+      resultSet = policy.evaluate(input, id, newEvalContext());
     } catch (err) {
-      // opa_abort throws plain strings; memory exhaustion throws RangeError.
+      // opa_abort (conflicts, errors in strict builtins) and memory exhaustion (RangeError).
       throw new SidecarError('policy_error', `policy evaluation failed: ${err instanceof Error ? err.message : String(err)}`, {
         cause: err,
       });
     }
-    return Array.isArray(resultSet) && resultSet.length > 0 ? (resultSet[0] as { result?: unknown }).result : undefined;
+    return resultSet.length > 0 ? resultSet[0]!.result : undefined;
   };
 
   return {
     revision: bundle.manifest.revision,
     entrypoints,
+    builtins: policy.builtins,
     decide(input) {
       return interpret(evaluate(input, entrypointId));
     },
     evaluate(input, entrypoint) {
-      if (!entrypoints.includes(entrypoint)) throw new SidecarError('not_found', `no entrypoint '${entrypoint}' in the active bundle`);
-      return evaluate(input, entrypoint);
+      const id = policy.entrypoints[entrypoint];
+      if (id === undefined || !Object.hasOwn(policy.entrypoints, entrypoint)) {
+        throw new SidecarError('not_found', `no entrypoint '${entrypoint}' in the active bundle`);
+      }
+      return evaluate(input, id);
     },
   };
 }
 
 /** A boolean, or `{allow, reasons}`; anything else (including undefined) denies. */
-function interpret(result: unknown): PolicyResult {
+export function interpret(result: unknown): PolicyResult {
   if (result === true) return { allow: true, reasons: undefined };
   if (result !== null && typeof result === 'object' && !Array.isArray(result)) {
     const r = result as { allow?: unknown; reasons?: unknown };

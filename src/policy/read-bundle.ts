@@ -40,6 +40,10 @@ export function readBundle(archive: Buffer): Bundle {
 
   const data: Record<string, unknown> = {};
   for (const [path, content] of files) {
+    if (/\/data\.ya?ml$/.test(path)) {
+      // Refused rather than skipped: a policy silently missing its data decides differently.
+      throw new SidecarError('bundle_error', `bundle file ${path}: YAML data files are not supported; use data.json`, { expose: true });
+    }
     if (path !== '/data.json' && !path.endsWith('/data.json')) continue;
     const dir = path.split('/').slice(1, -1);
     placeAt(data, dir, parseJson(content, path), path);
@@ -77,7 +81,12 @@ function readTar(tar: Buffer): Map<string, Buffer> {
     } else {
       const name = longName ?? (prefix ? `${prefix}/${shortName}` : shortName);
       longName = undefined;
-      if (type === '0' || type === '\0') files.set(normalise(name), Buffer.from(body));
+      if (type === '0' || type === '\0') {
+        const path = normalise(name);
+        // A second entry under one name would let an appended file shadow a signed one.
+        if (files.has(path)) throw new SidecarError('bundle_error', `bundle has two entries named ${path}`, { expose: true });
+        files.set(path, Buffer.from(body));
+      }
     }
     offset += 512 + Math.ceil(size / 512) * 512;
   }

@@ -36,6 +36,41 @@ describe('role claims', () => {
     assert.equal(readRoles(claims, parseRoleClaims(['nested.toString', 'constructor'])), undefined);
   });
 
+  it('merges paths in configuration order and removes duplicates across paths', () => {
+    const claims = { roles: ['a', 'b'], groups: ['b', 'c', 'a'] };
+    assert.deepEqual(readRoles(claims, parseRoleClaims(['roles', 'groups'])), ['a', 'b', 'c']);
+    assert.deepEqual(readRoles(claims, parseRoleClaims(['groups', 'roles'])), ['b', 'c', 'a']);
+  });
+
+  it('a single string counts as one role, prefixed like a list member', () => {
+    assert.deepEqual(readRoles({ role: 'admin' }, parseRoleClaims(['role'])), ['admin']);
+    assert.deepEqual(readRoles({ role: 'admin' }, parseRoleClaims(['role|app:'])), ['app:admin']);
+  });
+
+  it('a present claim of another type, or null, counts as present with no roles (the token says: none)', () => {
+    const paths = parseRoleClaims(['roles']);
+    assert.deepEqual(readRoles({ roles: 42 }, paths), []);
+    assert.deepEqual(readRoles({ roles: { admin: true } }, paths), []);
+    assert.deepEqual(readRoles({ roles: null }, paths), []);
+  });
+
+  it('a path through a non-object stops there', () => {
+    const paths = parseRoleClaims(['realm_access.roles']);
+    assert.equal(readRoles({ realm_access: 'admin' }, paths), undefined);
+    assert.equal(readRoles({ realm_access: ['roles'] }, paths), undefined);
+    assert.equal(readRoles({ realm_access: null }, paths), undefined);
+  });
+
+  it('inherited top-level properties are not roles (no prototype lookups)', () => {
+    assert.equal(readRoles({}, parseRoleClaims(['__proto__'])), undefined);
+    const withProto = Object.create({ roles: ['admin'] }) as Record<string, unknown>;
+    assert.equal(readRoles(withProto, parseRoleClaims(['roles'])), undefined);
+  });
+
+  it('no paths means undefined', () => {
+    assert.equal(readRoles({ roles: ['admin'] }, []), undefined);
+  });
+
   it('names what is wrong with a bad entry', () => {
     assert.equal(roleClaimProblem('resource_access.orders-api.roles|orders-api:'), undefined);
     assert.match(roleClaimProblem('a|b|c')!, /at most one/);

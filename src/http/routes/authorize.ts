@@ -3,6 +3,8 @@ import { SidecarError } from '../../errors/sidecar-error.ts';
 import type { Authorizer } from '../../decision/authorize.ts';
 import { normalizeRequest } from '../../decision/normalize-request.ts';
 import { traceIdOf } from '../trace-id.ts';
+import { explainMode } from './data-api.ts';
+import { redactInput } from '../../decision/redact-input.ts';
 
 const FIELDS = new Set(['method', 'path', 'resource', 'action', 'context']);
 
@@ -10,8 +12,9 @@ const FIELDS = new Set(['method', 'path', 'resource', 'action', 'context']);
  * `POST /authorize` with `{"method", "path", "resource"?, "action"?, "context"?}`: 200 with the
  * decision for every decision (allow or deny), errors through the error handler.
  */
-export function authorizeRoute(authorize: Authorizer) {
+export function authorizeRoute(authorize: Authorizer, explainAllowed = true) {
   return async (req: Request, res: Response): Promise<void> => {
+    const explain = explainMode(new URL(req.originalUrl, 'http://sidecar').searchParams, explainAllowed);
     const body = parseBody(req);
     const decision = await authorize({
       authorization: req.headers.authorization,
@@ -25,6 +28,8 @@ export function authorizeRoute(authorize: Authorizer) {
       allow: decision.allow,
       decision_id: decision.decisionId,
       ...(decision.reasons ? { reasons: decision.reasons } : {}),
+      // ?explain=input: the document the policy saw, so a surprising decision can be understood.
+      ...(explain ? { input: redactInput(decision.input) } : {}),
     });
   };
 }

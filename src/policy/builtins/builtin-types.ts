@@ -1,0 +1,54 @@
+import { SidecarError } from '../../errors/sidecar-error.ts';
+import { isRawJson, RegoSet } from '../wasm/rego-value.ts';
+
+/**
+ * State shared by every builtin call of one evaluation, as OPA keeps it per query: one clock
+ * reading for `time.now_ns`, one UUID per key for `uuid.rfc4122`.
+ */
+export interface EvalContext {
+  readonly nowNs: bigint;
+  readonly uuids: Map<string, string>;
+}
+
+/** Arguments arrive as parsed Rego values (BigInt for large integers, RegoSet for sets). */
+export type HostBuiltin = (args: readonly unknown[], ctx: EvalContext) => unknown;
+
+/**
+ * OPA's non-strict builtin error: the call is undefined (as `opa eval` without
+ * `--strict-builtin-errors`), never a crash. Anything else thrown by a builtin is a bug and
+ * fails the whole evaluation with `policy_error`.
+ */
+export class BuiltinError extends SidecarError {
+  constructor(builtin: string, message: string) {
+    super('policy_error', `${builtin}: ${message}`);
+  }
+}
+
+export function stringArg(name: string, args: readonly unknown[], i: number): string {
+  const v = args[i];
+  if (typeof v !== 'string') throw new BuiltinError(name, `operand ${i + 1} must be string but got ${typeName(v)}`);
+  return v;
+}
+
+/** An integer operand as BigInt (OPA's IntOperand / exact int64 conversions). */
+export function integerArg(name: string, args: readonly unknown[], i: number): bigint {
+  const v = args[i];
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw new BuiltinError(name, `operand ${i + 1} must be integer number but got floating-point number`);
+    return BigInt(v);
+  }
+  throw new BuiltinError(name, `operand ${i + 1} must be number but got ${typeName(v)}`);
+}
+
+export function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'bigint' || typeof v === 'number' || isRawJson(v)) return 'number';
+  if (typeof v === 'string' || typeof v === 'boolean') return typeof v;
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof RegoSet) return 'set';
+  return 'object';
+}
+
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
