@@ -1,22 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SidecarError } from '../../src/errors/sidecar-error.ts';
 import { createRemoteKeys } from '../../src/token/remote-keys.ts';
 import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from '../../src/token/verify-token.ts';
 import { DEMO_AUDIENCE } from '../../src/demo/demo-users.ts';
 import { startAttackIdp, type AttackIdp } from '../helpers/attack-idp.ts';
-import { JWT_ATTACKS, TOLERANCE } from './jwt-attacks.ts';
-
-/** Asserts a refusal with the stable code, a 401 status and the expected reason. */
-export async function assertRefused(verify: TokenVerifier, token: string, code: string, reason: RegExp): Promise<void> {
-  await assert.rejects(verify(token), (err: unknown) => {
-    assert.ok(err instanceof SidecarError, `not a SidecarError: ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.status, 401);
-    assert.match(err.message, reason);
-    return true;
-  });
-}
+import { assertRefused, JWT_ATTACKS, TOLERANCE } from './jwt-attacks.ts';
 
 describe('JWT attacks through the verification module', () => {
   let idp: AttackIdp;

@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { ErrorCode } from '../../src/errors/sidecar-error.ts';
+import assert from 'node:assert/strict';
+import { SidecarError, type ErrorCode } from '../../src/errors/sidecar-error.ts';
+import type { TokenVerifier } from '../../src/token/verify-token.ts';
 import { b64u, rsaKey, signingInput, signWith, type AttackIdp, type HeldKey } from '../helpers/attack-idp.ts';
 
 /**
@@ -136,7 +138,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     token: (idp) => `${idp.sign(idp.claims())}${pad}`,
     reason: /base64url|b64token/,
   })),
-  { name: 'padding inside the payload segment', token: (idp) => { const [h, p, s] = idp.sign(idp.claims()).split('.'); return `${h}.${p}==.${s}`; }, reason: /base64url/ },
+  { name: 'padding inside the payload segment', token: (idp) => { const [h, p, s] = idp.sign(idp.claims()).split('.'); return `${h}.${p}==.${s}`; }, reason: /base64url|b64token/ },
   { name: 'standard base64 (+ and /) instead of base64url', token: (idp) => { const [h, p] = idp.sign(idp.claims()).split('.'); return `${h}.${p}.${Buffer.alloc(256, 0xfb).toString('base64')}`; }, reason: /base64url/ },
   {
     name: 'non-canonical trailing bits in the signature (same bytes, other spelling)',
@@ -222,3 +224,15 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
   { name: 'two dots only', token: () => '..', reason: /base64url/ },
   { name: 'four parts', token: (idp) => `${idp.sign(idp.claims())}.e30`, reason: /compact/ },
 ];
+
+/** Asserts a refusal with the stable code, a 401 status and the expected reason. */
+export async function assertRefused(verify: TokenVerifier, token: string, code: ErrorCode, reason: RegExp): Promise<void> {
+  await assert.rejects(verify(token), (err: unknown) => {
+    assert.ok(err instanceof SidecarError, `not a SidecarError: ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    assert.equal(err.status, 401);
+    assert.match(err.message, reason);
+    return true;
+  });
+}
+
