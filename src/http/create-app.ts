@@ -5,6 +5,8 @@ import type { ProcessLog } from '../lib/process-log.ts';
 import { sendError } from './send-error.ts';
 import { authorizeRoute } from './routes/authorize.ts';
 import { forwardAuthRoute } from './routes/forward-auth.ts';
+import { refuseDeclaredOversize } from './refuse-declared-oversize.ts';
+import { verifyJsonBody } from './verify-json-body.ts';
 
 export interface Readiness {
   /** undefined when ready, otherwise why not. */
@@ -26,7 +28,7 @@ export function createApp(options: AppOptions): express.Express {
   app.set('etag', false);
   app.set('query parser', false);
 
-  const json = express.json({ limit: options.maxBodyBytes, strict: true, type: 'application/json' });
+  const json = express.json({ limit: options.maxBodyBytes, strict: true, type: 'application/json', verify: verifyJsonBody });
   const ready = (_req: Request, _res: Response, next: NextFunction): void => {
     const reason = options.readiness.notReadyReason();
     next(reason === undefined ? undefined : new SidecarError('not_ready', reason));
@@ -40,7 +42,7 @@ export function createApp(options: AppOptions): express.Express {
     if (reason === undefined) res.json({ status: 'ready' });
     else sendError(res, new SidecarError('not_ready', reason), options.log);
   });
-  app.post('/authorize', ready, json, authorizeRoute(options.authorize));
+  app.post('/authorize', ready, refuseDeclaredOversize(options.maxBodyBytes), json, authorizeRoute(options.authorize));
   app.all(options.forwardAuthPath, ready, forwardAuthRoute(options.authorize));
 
   app.use((req, _res, next) => next(new SidecarError('not_found', `no route for ${req.method} ${req.path}`)));
