@@ -34,17 +34,7 @@ const KEY_BEARING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
  * from the issuer's JWKS (or the configured HMAC secret), never from the token.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const secret = options.hmacSecret ? new TextEncoder().encode(options.hmacSecret) : undefined;
-  const getKey: JWTVerifyGetKey = (header, token) => {
-    for (const name of KEY_BEARING_HEADERS) {
-      if (header[name] !== undefined) throw new SidecarError('invalid_token', `token header '${name}' is not accepted`);
-    }
-    if (HMAC_ALGORITHMS.includes(header.alg ?? '')) {
-      if (!secret) throw new SidecarError('invalid_token', `algorithm ${header.alg} is not allowed`);
-      return secret;
-    }
-    return options.keys(header, token);
-  };
+  const getKey = createKeyResolver(options);
   const verifyOptions = {
     algorithms: [...options.algorithms],
     issuer: options.issuer,
@@ -75,6 +65,25 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw new SidecarError('invalid_token', 'claim "iat" is in the future');
     }
     return { payload: payload as VerifiedToken['payload'], header: protectedHeader };
+  };
+}
+
+/**
+ * The key for a token's protected header: never from the token itself (`jku`, `x5u`, `jwk`, `x5c`
+ * are refused), the configured secret for HS*, otherwise the issuer's key set. Exported so the
+ * signature layer can be exercised on its own (Wycheproof JWS vectors carry non-JWT payloads).
+ */
+export function createKeyResolver(options: Pick<TokenVerifierOptions, 'hmacSecret' | 'keys'>): JWTVerifyGetKey {
+  const secret = options.hmacSecret ? new TextEncoder().encode(options.hmacSecret) : undefined;
+  return (header, token) => {
+    for (const name of KEY_BEARING_HEADERS) {
+      if (header[name] !== undefined) throw new SidecarError('invalid_token', `token header '${name}' is not accepted`);
+    }
+    if (HMAC_ALGORITHMS.includes(header.alg ?? '')) {
+      if (!secret) throw new SidecarError('invalid_token', `algorithm ${header.alg} is not allowed`);
+      return secret;
+    }
+    return options.keys(header, token);
   };
 }
 
