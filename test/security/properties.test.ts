@@ -41,7 +41,7 @@ describe('properties of the token parser', () => {
   };
 
   it('refuses any string at all with a 401 code (never a crash, never an identity)', async () => {
-    await fc.assert(fc.asyncProperty(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[A-Za-z0-9_.=-]{0,300}$/)), refused), { numRuns: RUNS });
+    await fc.assert(fc.asyncProperty(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')), fc.stringMatching(/^[A-Za-z0-9_.=-]{0,300}$/)), refused), { numRuns: RUNS });
   });
 
   it('refuses every one-edit mutation of a valid token (flip, insert or delete one character)', async () => {
