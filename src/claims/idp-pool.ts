@@ -55,7 +55,7 @@ export function createIdpPool(endpoint: string, options: IdpHttpOptions): IdpPoo
         headersDeadlineMs,
       );
       try {
-        const res = await pool.request({ path, ...init, signal: AbortSignal.any([headersWait.signal]) });
+        const res = await pool.request({ path, ...init, signal: AbortSignal.any([AbortSignal.timeout(deadlineMs), headersWait.signal]) });
         clearTimeout(headersTimer);
         const ct = res.headers['content-type'];
         const body = Buffer.from(await res.body.arrayBuffer());

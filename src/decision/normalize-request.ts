@@ -16,8 +16,9 @@ const MAX_URI = 8192;
  * (documented in the README, "What the policy sees") are chosen so that a spelling an upstream
  * may route elsewhere cannot slip past a rule: `;params` are cut from each segment before dot
  * segments are resolved (Tomcat-style `/public/..;/admin` becomes `/admin`), `..` never climbs
- * above the root, and encoded `/`, `\` and NUL are refused outright because upstreams disagree
- * on them. Case is kept: paths are case-sensitive.
+ * above the root, and encoded `/`, `\` and NUL, double percent-encoding and encoded control
+ * characters are refused outright because upstreams disagree on them. Case is kept: paths are
+ * case-sensitive.
  */
 export function normalizeRequest(method: unknown, target: unknown): NormalizedRequest {
   if (typeof method !== 'string' || !METHOD.test(method)) {
@@ -47,6 +48,12 @@ export function normalizeRequest(method: unknown, target: unknown): NormalizedRe
     } catch {
       throw new SidecarError('invalid_request', '"path" has a malformed percent-encoding');
     }
+    // Checked after decoding: `%252e%252e` decodes once to `%2e%2e`, which a second decoder
+    // downstream would turn into `..`; `%0a` and friends have no use in a path and upstreams
+    // disagree on whether to strip them.
+    if (/%[0-9a-f]{2}/i.test(seg)) throw new SidecarError('invalid_request', '"path" must not be percent-encoded twice');
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(seg)) throw new SidecarError('invalid_request', '"path" must not contain encoded control characters');
     if (seg === '' || seg === '.') continue;
     if (seg === '..') segments.pop();
     else segments.push(seg);

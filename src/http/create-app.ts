@@ -12,6 +12,8 @@ import { dataApiRoute } from './routes/data-api.ts';
 import { statusRoute } from './routes/status.ts';
 import type { DataQueryRunner } from '../decision/query-data.ts';
 import type { StatusRegistry } from '../status/status-registry.ts';
+import { refuseDeclaredOversize } from './refuse-declared-oversize.ts';
+import { verifyJsonBody } from './verify-json-body.ts';
 
 export interface Readiness {
   /** undefined when ready, otherwise why not. */
@@ -48,7 +50,7 @@ export function createApp(options: AppOptions): express.Express {
   app.set('etag', false);
   app.set('query parser', false);
 
-  const json = express.json({ limit: options.maxBodyBytes, strict: true, type: 'application/json' });
+  const json = express.json({ limit: options.maxBodyBytes, strict: true, type: 'application/json', verify: verifyJsonBody });
   const ready = (_req: Request, _res: Response, next: NextFunction): void => {
     const reason = options.readiness.notReadyReason();
     next(reason === undefined ? undefined : new SidecarError('not_ready', reason, { expose: true }));
@@ -62,7 +64,8 @@ export function createApp(options: AppOptions): express.Express {
     if (reason === undefined) res.json({ status: 'ready' });
     else sendError(res, new SidecarError('not_ready', reason, { expose: true }), options.log);
   });
-  app.post('/authorize', ready, json, authorizeRoute(options.authorize, options.explain ?? true));
+  const oversize = refuseDeclaredOversize(options.maxBodyBytes);
+  app.post('/authorize', ready, oversize, json, authorizeRoute(options.authorize, options.explain ?? true));
   app.all(options.forwardAuthPath, ready, forwardAuthRoute(options.authorize));
   const claims = options.claims;
   if (claims?.backchannelLogoutPath) {
@@ -76,7 +79,7 @@ export function createApp(options: AppOptions): express.Express {
   }
   if (options.dataQuery) {
     const data = dataApiRoute(options.dataQuery, options.explain ?? true);
-    app.post('/v1/data{/*path}', ready, json, data);
+    app.post('/v1/data{/*path}', ready, oversize, json, data);
     app.get('/v1/data{/*path}', ready, data);
   }
   if (options.status) app.get('/v1/status', statusRoute(options.status));

@@ -1,7 +1,10 @@
+import { hasRocaFingerprint } from './roca-fingerprint.ts';
+
 /**
  * Removes keys that must never verify a token: RSA moduli under 2048 bits, RSA exponent 1 (the
- * "signature" is then the message itself), keys marked for encryption only, and private
- * parts (a JWKS that leaks `d` is misconfigured; the public part is kept).
+ * "signature" is then the message itself), moduli with the ROCA fingerprint (factorable),
+ * keys marked for encryption only, and private parts (a JWKS that leaks `d` is misconfigured;
+ * the public part is kept).
  */
 export function filterJwks(jwks: unknown, onRefused?: (kid: string | undefined, reason: string) => void): unknown {
   if (jwks === null || typeof jwks !== 'object' || !Array.isArray((jwks as { keys?: unknown }).keys)) return jwks;
@@ -33,6 +36,7 @@ function weakness(k: Record<string, unknown>): string | undefined {
     const e = Buffer.from(k['e'], 'base64url');
     const eValue = e.reduce((acc, b) => acc * 256 + b, 0);
     if (eValue < 3 || eValue % 2 === 0) return `RSA public exponent ${eValue} is unsafe`;
+    if (hasRocaFingerprint(n)) return 'RSA modulus has the ROCA fingerprint (CVE-2017-15361)';
   }
   if (k['kty'] === 'oct') return 'symmetric keys are not accepted from a JWKS';
   return undefined;

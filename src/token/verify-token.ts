@@ -2,6 +2,7 @@ import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type Protecte
 import { SidecarError } from '../errors/sidecar-error.ts';
 import { HMAC_ALGORITHMS } from '../config/spec.ts';
 import { checkCompactJws } from './check-compact.ts';
+import { checkJoseJson } from './check-jose-json.ts';
 
 export interface VerifiedToken {
   readonly payload: JWTPayload & { sub: string; iss: string; exp: number };
@@ -27,22 +28,13 @@ const KEY_BEARING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 
 /**
  * Builds the verifier for `Authorization: Bearer` tokens: canonical compact form and size first,
- * then jose's jwtVerify with an algorithm allow-list, exact `iss`, `aud` when configured, `exp`
- * and `sub` required, `nbf`, clock tolerance and optional `typ`. Keys come only from the
- * issuer's JWKS (or the configured HMAC secret), never from the token.
+ * then strict JSON in the header and claims (no duplicate members, bounded depth), then jose's
+ * jwtVerify with an algorithm allow-list, exact `iss`, `aud` when configured, `exp` and `sub`
+ * required, `nbf`, `iat` not in the future, clock tolerance and optional `typ`. Keys come only
+ * from the issuer's JWKS (or the configured HMAC secret), never from the token.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const secret = options.hmacSecret ? new TextEncoder().encode(options.hmacSecret) : undefined;
-  const getKey: JWTVerifyGetKey = (header, token) => {
-    for (const name of KEY_BEARING_HEADERS) {
-      if (header[name] !== undefined) throw new SidecarError('invalid_token', `token header '${name}' is not accepted`);
-    }
-    if (HMAC_ALGORITHMS.includes(header.alg ?? '')) {
-      if (!secret) throw new SidecarError('invalid_token', `algorithm ${header.alg} is not allowed`);
-      return secret;
-    }
-    return options.keys(header, token);
-  };
+  const getKey = createKeyResolver(options);
   const verifyOptions = {
     algorithms: [...options.algorithms],
     issuer: options.issuer,
@@ -54,6 +46,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   return async (token) => {
     checkCompactJws(token, options.maxBytes);
+    const [header, claims] = token.split('.');
+    checkJoseJson(header!, 'header');
+    checkJoseJson(claims!, 'claims');
     let result;
     try {
       result = await jwtVerify(token, getKey, verifyOptions);
@@ -62,7 +57,33 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     const { payload, protectedHeader } = result;
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new SidecarError('invalid_token', '"sub" must be a non-empty string');
+    // JSON.parse turns 1e400 into Infinity, which jose takes for a token that never expires.
+    if (!Number.isFinite(payload.exp)) throw new SidecarError('invalid_token', 'claim "exp" must be a finite number');
+    // jose checks "iat" only against a maxTokenAge; a token issued in the future is a forged or
+    // misdated one either way.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + options.clockToleranceSeconds) {
+      throw new SidecarError('invalid_token', 'claim "iat" is in the future');
+    }
     return { payload: payload as VerifiedToken['payload'], header: protectedHeader };
+  };
+}
+
+/**
+ * The key for a token's protected header: never from the token itself (`jku`, `x5u`, `jwk`, `x5c`
+ * are refused), the configured secret for HS*, otherwise the issuer's key set. Exported so the
+ * signature layer can be exercised on its own (Wycheproof JWS vectors carry non-JWT payloads).
+ */
+export function createKeyResolver(options: Pick<TokenVerifierOptions, 'hmacSecret' | 'keys'>): JWTVerifyGetKey {
+  const secret = options.hmacSecret ? new TextEncoder().encode(options.hmacSecret) : undefined;
+  return (header, token) => {
+    for (const name of KEY_BEARING_HEADERS) {
+      if (header[name] !== undefined) throw new SidecarError('invalid_token', `token header '${name}' is not accepted`);
+    }
+    if (HMAC_ALGORITHMS.includes(header.alg ?? '')) {
+      if (!secret) throw new SidecarError('invalid_token', `algorithm ${header.alg} is not allowed`);
+      return secret;
+    }
+    return options.keys(header, token);
   };
 }
 

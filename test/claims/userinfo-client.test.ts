@@ -206,7 +206,7 @@ describe('createUserinfoClient', () => {
     await rejectsWith(client({ connectTimeoutMs: 50, headersTimeoutMs: 200, bodyTimeoutMs: 150 }).fetch(TOKEN), 'claims_unavailable', /timed out/);
   });
 
-  test('a body trickling below every per-chunk timeout still ends at the overall deadline', { timeout: 20_000 }, async () => {
+  test('a body trickling below every per-chunk timeout still ends at the overall deadline', { timeout: 10_000 }, async () => {
     // One byte every 20 ms: no per-chunk timeout fires, and without the overall deadline (50 + 200
     // + 200 ms) the 4 KiB cap would end it only after ~80 s, as "too large".
     handler = (_req, res) => {

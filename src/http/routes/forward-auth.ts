@@ -12,8 +12,8 @@ import { traceIdOf } from '../trace-id.ts';
  */
 export function forwardAuthRoute(authorize: Authorizer) {
   return async (req: Request, res: Response): Promise<void> => {
-    const method = header(req, 'x-forwarded-method') ?? header(req, 'x-original-method');
-    const uri = header(req, 'x-forwarded-uri') ?? header(req, 'x-original-uri');
+    const method = oneOf(req, 'x-forwarded-method', 'x-original-method');
+    const uri = oneOf(req, 'x-forwarded-uri', 'x-original-uri');
     if (method === undefined || uri === undefined) {
       throw new SidecarError('invalid_request', 'forward-auth needs X-Forwarded-Method and X-Forwarded-Uri (or X-Original-Method and X-Original-URI)');
     }
@@ -30,4 +30,19 @@ export function forwardAuthRoute(authorize: Authorizer) {
 function header(req: Request, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * The value of the Traefik header or the nginx one, refusing both when they disagree. Why:
+ * nginx's auth_request passes the client's own headers along with the X-Original-URI it sets, so
+ * a client could add `X-Forwarded-Uri: /public` to a request for `/admin`; neither is trusted
+ * over the other.
+ */
+function oneOf(req: Request, traefik: string, nginx: string): string | undefined {
+  const a = header(req, traefik);
+  const b = header(req, nginx);
+  if (a !== undefined && b !== undefined && a !== b) {
+    throw new SidecarError('invalid_request', `forward-auth got conflicting ${traefik} and ${nginx} headers`);
+  }
+  return a ?? b;
 }
