@@ -10,6 +10,7 @@ const host = process.env.DEMO_HOST ?? '127.0.0.1';
 const port = Number(process.env.DEMO_PORT ?? 3000);
 
 const server = createServer((req, res) => {
+  console.log(`demo-service: ${req.method} ${req.url}`);
   const body = JSON.stringify({
     service: 'demo-service',
     method: req.method,

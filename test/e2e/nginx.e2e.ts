@@ -43,7 +43,7 @@ describe('nginx auth_request → authz-sidecar /forward-auth → demo service', 
     // The sidecar's decision id reaches the service and the client.
     assert.match(body.decision_id, /.+/);
     assert.equal(res.headers.get('x-authz-decision-id'), body.decision_id);
-    assert.ok(sidecar.decisions().some((d) => d.decision_id === body.decision_id && d.result.allow === true));
+    assert.equal((await sidecar.decision((d) => d.decision_id === body.decision_id)).result.allow, true);
   });
 
   it('lets alice DELETE /api/orders/1', async () => {
@@ -53,26 +53,40 @@ describe('nginx auth_request → authz-sidecar /forward-auth → demo service', 
   });
 
   it('answers 401 with the sidecar\'s Bearer challenge when there is no token', async () => {
-    const res = await call('GET', '/api/orders/1');
+    const res = await call('GET', '/api/orders/4');
     assert.equal(res.status, 401);
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="authz-sidecar"/);
     assert.doesNotMatch(await res.text(), /demo-service/);
+    assert.doesNotMatch(demo.output(), /\/api\/orders\/4/);
   });
 
-  it('answers 403 to bob DELETE /api/orders/1, and the service never sees it', async () => {
-    const res = await call('DELETE', '/api/orders/1', { authorization: `Bearer ${tokens['bob']}` });
+  it('answers 403 to bob DELETE /api/orders/2, and the service never sees it', async () => {
+    const res = await call('DELETE', '/api/orders/2', { authorization: `Bearer ${tokens['bob']}` });
     assert.equal(res.status, 403);
     assert.doesNotMatch(await res.text(), /demo-service/);
-    const denied = sidecar.decisions().filter((d) => d.request?.method === 'DELETE' && d.request?.path === '/api/orders/1' && d.result.allow === false);
-    assert.ok(denied.length >= 1);
+    assert.doesNotMatch(demo.output(), /DELETE \/api\/orders\/2/);
+    const decisionId = res.headers.get('x-authz-decision-id');
+    assert.match(decisionId ?? '', /.+/);
+    const denied = await sidecar.decision((d) => d.decision_id === decisionId);
+    assert.deepEqual([denied.request, denied.result.allow], [{ method: 'DELETE', path: '/api/orders/2' }, false]);
   });
 
   it('ignores X-Forwarded-Method / X-Forwarded-Uri sent by the client (bob cannot pass DELETE off as GET)', async () => {
-    const res = await call('DELETE', '/api/orders/1', {
+    const res = await call('DELETE', '/api/orders/2', {
       authorization: `Bearer ${tokens['bob']}`,
       'x-forwarded-method': 'GET',
-      'x-forwarded-uri': '/api/orders/1',
+      'x-forwarded-uri': '/api/orders/2',
     });
     assert.equal(res.status, 403);
+    assert.doesNotMatch(demo.output(), /DELETE \/api\/orders\/2/);
+  });
+
+  // Last: it stops the sidecar.
+  it('fails closed when the sidecar is down: 500, and the service never sees the request', async () => {
+    assert.equal(await sidecar.stop(), 0);
+    const res = await call('GET', '/api/orders/3', { authorization: `Bearer ${tokens['bob']}` });
+    assert.equal(res.status, 500);
+    assert.doesNotMatch(await res.text(), /demo-service/);
+    assert.doesNotMatch(demo.output(), /GET \/api\/orders\/3/);
   });
 });

@@ -90,6 +90,8 @@ export interface SidecarProcess extends Child {
   readonly decisionLogPath: string;
   /** The decision log lines written so far. */
   decisions(): any[];
+  /** The first decision matching `pred`, waiting for it: the log is written off the request path. */
+  decision(pred: (d: any) => boolean, timeoutMs?: number): Promise<any>;
 }
 
 /**
@@ -119,12 +121,22 @@ export async function startSidecarProcess(env: Record<string, string>): Promise<
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const decisions = (): any[] =>
+    existsSync(decisionLogPath) ? readFileSync(decisionLogPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
   return {
     ...child,
     url,
     decisionLogPath,
-    decisions: () =>
-      existsSync(decisionLogPath) ? readFileSync(decisionLogPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [],
+    decisions,
+    async decision(pred, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = decisions().find(pred);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching decision in ${decisionLogPath} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
   };
 }
 
