@@ -58,6 +58,8 @@ if [[ -z "${KEYCLOAK_URL:-}" ]]; then
   step "$(tail -n 1 "$work/fetch.log")"
   # start.sh (from the suite's global setup) writes these; the trap above reads the PID file.
   export KEYCLOAK_PIDFILE="$work/keycloak.pid" KEYCLOAK_LOG="$work/keycloak.log"
+  # A first start (Quarkus re-augmentation) took 111 s on a busy 2-core machine: leave room.
+  export KEYCLOAK_START_TIMEOUT="${KEYCLOAK_START_TIMEOUT:-360}"
 fi
 
 step "npm run test:e2e"
