@@ -26,6 +26,8 @@ export JAVA_HOME="$KEYCLOAK_JAVA_HOME"
 export PATH="$JAVA_HOME/bin:$PATH"
 
 KEYCLOAK_PORT="${KEYCLOAK_PORT:-8080}"
-KC_LOG="$TOOLS/keycloak.log"
-KC_PIDFILE="$TOOLS/keycloak.pid"
+# KEYCLOAK_LOG / KEYCLOAK_PIDFILE let a caller run its own instance beside another one (the e2e
+# suite keeps both in its temp dir); start.sh and stop.sh must then see the same values.
+KC_LOG="${KEYCLOAK_LOG:-$TOOLS/keycloak.log}"
+KC_PIDFILE="${KEYCLOAK_PIDFILE:-$TOOLS/keycloak.pid}"
 KC_DATA="$TOOLS/keycloak-data"   # holds import/realm-authz.json and the dev H2 database
