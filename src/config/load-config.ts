@@ -100,8 +100,12 @@ function build(v: Map<string, unknown>): Config {
   const fwd = get<string>('http.forwardAuthPath');
   if (!fwd.startsWith('/')) throw configError('http.forwardAuthPath', `must start with '/', got '${fwd}'`);
 
+  const diagnostics = get<Listen | undefined>('diagnostics.listen');
+  const listen = get<Listen>('listen');
+  if (diagnostics && sameAddress(diagnostics, listen)) throw configError('diagnostics.listen', 'must differ from listen');
+
   const config: Config = {
-    listen: get<Listen>('listen'),
+    listen,
     issuer: get<string>('issuer'),
     audience: get<readonly string[] | undefined>('audience'),
     token: {
@@ -146,8 +150,18 @@ function build(v: Map<string, unknown>): Config {
       keepAliveTimeoutMs: get('http.keepAliveTimeoutMs'),
       forwardAuthPath: fwd,
     },
+    log: { level: get('log.level') },
+    diagnostics: { listen: diagnostics },
+    tracing: { enabled: get('tracing.enabled') },
+    shutdown: { drainDelayMs: get('shutdown.drainDelayMs'), timeoutMs: get('shutdown.timeoutMs') },
+    workers: get('workers'),
   };
   return deepFreeze(config);
+}
+
+function sameAddress(a: Listen, b: Listen): boolean {
+  if (a.kind === 'unix' || b.kind === 'unix') return a.kind === b.kind && (a as { path: string }).path === (b as { path: string }).path;
+  return a.port !== 0 && a.port === b.port && a.host === b.host;
 }
 
 function deepFreeze<T>(o: T): T {

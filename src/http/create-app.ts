@@ -5,6 +5,7 @@ import type { ProcessLog } from '../lib/process-log.ts';
 import { sendError } from './send-error.ts';
 import { authorizeRoute } from './routes/authorize.ts';
 import { forwardAuthRoute } from './routes/forward-auth.ts';
+import type { MetricsSource } from './diagnostics-handler.ts';
 
 export interface Readiness {
   /** undefined when ready, otherwise why not. */
@@ -17,6 +18,8 @@ export interface AppOptions {
   readonly log: ProcessLog;
   readonly maxBodyBytes: number;
   readonly forwardAuthPath: string;
+  /** Served on `GET /metrics` (Prometheus text) when given. */
+  readonly metrics?: MetricsSource;
 }
 
 /** The express application: routes, body limits and the error handler. Knows nothing of sockets. */
@@ -40,6 +43,14 @@ export function createApp(options: AppOptions): express.Express {
     if (reason === undefined) res.json({ status: 'ready' });
     else sendError(res, new SidecarError('not_ready', reason), options.log);
   });
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      const text = await metrics.scrape();
+      res.setHeader('content-type', metrics.contentType);
+      res.send(text);
+    });
+  }
   app.post('/authorize', ready, json, authorizeRoute(options.authorize));
   app.all(options.forwardAuthPath, ready, forwardAuthRoute(options.authorize));
 
