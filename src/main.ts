@@ -37,6 +37,8 @@ export interface Sidecar {
   reload(next: Config): Promise<ReloadOutcome>;
   readonly metrics: SidecarMetrics;
   readonly config: Config;
+  /** The diagnostics listener's URL once started (`diagnostics.listen`), else undefined. */
+  readonly diagnosticsUrl: string | undefined;
 }
 
 export type ReloadOutcome = { readonly ok: true; readonly changed: readonly string[] } | { readonly ok: false; readonly error: string };
@@ -242,6 +244,9 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
     metrics,
     get config() {
       return gen.config;
+    },
+    get diagnosticsUrl() {
+      return diagnostics?.url;
     },
     async start() {
       const config = gen.config;
