@@ -105,15 +105,15 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
   const makeApp = (config: Config) =>
     createApp({
       authorize,
-      readiness: { notReadyReason },
+      readiness: { notReadyReason, draining: () => draining },
       log,
       maxBodyBytes: config.http.maxBodyBytes,
       forwardAuthPath: config.http.forwardAuthPath,
       metrics: metricsSource,
     });
 
+  /** Why decisions cannot be made yet; draining is not a reason: requests are served until the listener closes. */
   function notReadyReason(): string | undefined {
-    if (draining) return 'shutting down';
     if (!gen.bundles.engine) return `no policy bundle is active (${gen.bundles.status.lastError?.message ?? 'loading'})`;
     if (!gen.pipeline) return `issuer discovery has not succeeded yet (${gen.config.issuer})`;
     return undefined;
@@ -256,7 +256,7 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
       });
       log.info('listening', { url: server.url });
       if (config.diagnostics.listen) {
-        diagnostics = await startServer(diagnosticsHandler({ notReadyReason, metrics: metricsSource }), config, config.diagnostics.listen);
+        diagnostics = await startServer(diagnosticsHandler({ notReadyReason: () => (draining ? 'shutting down' : notReadyReason()), metrics: metricsSource }), config, config.diagnostics.listen);
         log.info('diagnostics listening', { url: diagnostics.url, paths: ['/health', '/ready', '/metrics'] });
       }
       void gen.bundles.reload();
@@ -285,6 +285,7 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
         if (drainDelayMs > 0 && server) await new Promise((r) => setTimeout(r, drainDelayMs));
         abort.abort();
         gen.bundles.close();
+        log.info('closing the listener', { in_flight: server?.inFlight ?? 0 });
         const { cut } = (await server?.shutdown(timeoutMs)) ?? { cut: 0 };
         if (cut > 0) {
           metrics.recordRequestsCut(cut);

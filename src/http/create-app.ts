@@ -10,6 +10,8 @@ import type { MetricsSource } from './diagnostics-handler.ts';
 export interface Readiness {
   /** undefined when ready, otherwise why not. */
   notReadyReason(): string | undefined;
+  /** True while shutting down: `/ready` answers 503 so traffic moves away, but requests are still served. */
+  draining?(): boolean;
 }
 
 export interface AppOptions {
@@ -32,16 +34,16 @@ export function createApp(options: AppOptions): express.Express {
   const json = express.json({ limit: options.maxBodyBytes, strict: true, type: 'application/json' });
   const ready = (_req: Request, _res: Response, next: NextFunction): void => {
     const reason = options.readiness.notReadyReason();
-    next(reason === undefined ? undefined : new SidecarError('not_ready', reason));
+    next(reason === undefined ? undefined : new SidecarError('not_ready', reason, { expose: true }));
   };
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/ready', (_req, res) => {
-    const reason = options.readiness.notReadyReason();
+    const reason = options.readiness.draining?.() ? 'shutting down' : options.readiness.notReadyReason();
     if (reason === undefined) res.json({ status: 'ready' });
-    else sendError(res, new SidecarError('not_ready', reason), options.log);
+    else sendError(res, new SidecarError('not_ready', reason, { expose: true }), options.log);
   });
   const metrics = options.metrics;
   if (metrics) {
