@@ -100,7 +100,7 @@ async function serve(args: readonly string[]): Promise<number> {
   const metrics = createMetrics();
   metrics.trackProcessLogDrops(() => log.dropped);
   const worker = cluster.isWorker ? linkWorker(metrics) : undefined;
-  const sidecar = createSidecar(config, log, { metrics, ...(worker ? { metricsSource: worker.metricsSource } : {}) });
+  const sidecar = createSidecar(config, log, { metrics, ...(worker ? { metricsSource: worker.metricsSource, serveDiagnostics: false } : {}) });
   await sidecar.start();
   void sidecar.whenReady().then(() => worker?.send({ authz: 'ready' }));
   const reload = async (): Promise<void> => {

@@ -48,6 +48,8 @@ export interface SidecarOptions {
   readonly metrics?: SidecarMetrics;
   /** What `GET /metrics` answers; in cluster mode the workers' sum from the primary. */
   readonly metricsSource?: MetricsSource;
+  /** False in a cluster worker: the primary serves `diagnostics.listen` for the whole cluster. */
+  readonly serveDiagnostics?: boolean;
 }
 
 /** The parts a reload may replace; everything else lives as long as the process. */
@@ -255,7 +257,7 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
         onRequestEnd: () => metrics.recordRequestEnd(),
       });
       log.info('listening', { url: server.url });
-      if (config.diagnostics.listen) {
+      if (config.diagnostics.listen && options.serveDiagnostics !== false) {
         diagnostics = await startServer(diagnosticsHandler({ notReadyReason: () => (draining ? 'shutting down' : notReadyReason()), metrics: metricsSource }), config, config.diagnostics.listen);
         log.info('diagnostics listening', { url: diagnostics.url, paths: ['/health', '/ready', '/metrics'] });
       }

@@ -177,7 +177,8 @@ describe('when the IdP goes down', () => {
       assert.equal(uncached.status, 503);
       assert.equal(uncached.body.code, 'claims_unavailable');
       assert.equal(uncached.body.allow, undefined);
-      const logged = sc.decisions().find((d) => d.decision_id === uncached.body.decision_id);
+      // The decision log is written off the request path: wait for the line rather than race it.
+      const logged = await waitFor(async () => sc.decisions().find((d) => d.decision_id === uncached.body.decision_id));
       assert.equal(logged?.error?.code, 'claims_unavailable');
       assert.equal(logged?.result.allow, false);
     } finally {
