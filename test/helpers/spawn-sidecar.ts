@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { ROOT } from './bundles.ts';
@@ -20,9 +20,29 @@ export interface SpawnedSidecar {
 
 const BIN = join(ROOT, 'bin/authz-sidecar.js');
 
+export interface SpawnOptions {
+  readonly timeoutMs?: number;
+  /**
+   * Runs the CLI with the whole root filesystem mounted read-only (a user and mount namespace made
+   * by `unshare`), as in a container with readOnlyRootFilesystem. See canMountReadOnlyRoot().
+   */
+  readonly readOnlyRoot?: boolean;
+}
+
+const READ_ONLY_ROOT = ['--user', '--map-root-user', '--mount', 'sh', '-c', 'mount -o remount,bind,ro / && exec "$0" "$@"'];
+
+/** True when this machine lets an unprivileged process remount / read-only in its own namespace. */
+export function canMountReadOnlyRoot(): boolean {
+  const r = spawnSync('unshare', [...READ_ONLY_ROOT, 'true'], { stdio: 'ignore', timeout: 5000 });
+  return r.status === 0;
+}
+
 /** Runs the real CLI (`authz-sidecar serve`) as a child process with only the given environment. */
-export async function spawnSidecar(args: string[], env: Record<string, string>, timeoutMs = 15_000): Promise<SpawnedSidecar> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnSidecar(args: string[], env: Record<string, string>, options: SpawnOptions = {}): Promise<SpawnedSidecar> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const argv = [process.execPath, BIN, 'serve', ...args];
+  const [cmd, ...rest] = options.readOnlyRoot ? ['unshare', ...READ_ONLY_ROOT, ...argv] : argv;
+  const child = spawn(cmd!, rest, { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
   let stderr = '';
   let stdout = '';
