@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { fixedLabelCounter, fixedLabelHistogram } from './fixed-label-metrics.ts';
 
 /** Outcome of one decision: `error` is every decision that ended in an error answer (also a deny). */
 export type DecisionResult = 'allow' | 'deny' | 'error';
@@ -64,17 +65,30 @@ export function createMetrics(): SidecarMetrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const decisions = new Counter({ name: 'authz_decisions_total', help: 'Decisions made, by result (error answers are denies too).', labelNames: ['result'], registers });
+  // The three metrics touched by every decision use fixed label sets (see fixed-label-metrics.ts).
+  const decisions = fixedLabelCounter({
+    name: 'authz_decisions_total',
+    help: 'Decisions made, by result (error answers are denies too).',
+    labelName: 'result',
+    labelValues: ['allow', 'deny', 'error'] as const,
+    registry,
+  });
   const decisionErrors = new Counter({ name: 'authz_decision_errors_total', help: 'Decisions that ended in an error answer, by stable error code.', labelNames: ['code'], registers });
-  const stages = new Histogram({
+  const stage = fixedLabelHistogram({
     name: 'authz_decision_stage_duration_seconds',
     help: 'Time spent per decision stage: verify (token), claims (userinfo or cache), policy (Wasm evaluation), total.',
-    labelNames: ['stage'],
+    labelName: 'stage',
+    labelValues: ['verify', 'claims', 'policy', 'total'] as const,
     buckets: LATENCY_BUCKETS,
-    registers,
+    registry,
   });
-  const stage = { verify: stages.labels('verify'), claims: stages.labels('claims'), policy: stages.labels('policy'), total: stages.labels('total') };
-  const cache = new Counter({ name: 'authz_claims_cache_lookups_total', help: 'Claims cache lookups by outcome: hit, miss, uncached (fetched, not cached), stale (served past TTL because the IdP failed).', labelNames: ['outcome'], registers });
+  const cache = fixedLabelCounter({
+    name: 'authz_claims_cache_lookups_total',
+    help: 'Claims cache lookups by outcome: hit, miss, uncached (fetched, not cached), stale (served past TTL because the IdP failed).',
+    labelName: 'outcome',
+    labelValues: ['hit', 'miss', 'uncached', 'stale'] as const,
+    registry,
+  });
   const userinfoRequests = new Counter({ name: 'authz_userinfo_requests_total', help: 'Calls to the OIDC userinfo endpoint.', registers });
   const userinfoErrors = new Counter({ name: 'authz_userinfo_errors_total', help: 'Failed userinfo calls, by stable error code.', labelNames: ['code'], registers });
   const userinfoSeconds = new Histogram({ name: 'authz_userinfo_request_duration_seconds', help: 'Duration of userinfo calls, failures included.', buckets: LATENCY_BUCKETS, registers });
@@ -124,7 +138,7 @@ export function createMetrics(): SidecarMetrics {
   return {
     registry,
     recordDecision(result, errorCode, t) {
-      decisions.inc({ result });
+      decisions[result].inc();
       if (errorCode !== undefined) decisionErrors.inc({ code: errorCode });
       stage.verify.observe(t.verify / 1e6);
       stage.claims.observe(t.claims / 1e6);
@@ -132,7 +146,7 @@ export function createMetrics(): SidecarMetrics {
       stage.total.observe(t.total / 1e6);
     },
     recordClaimsCache(outcome) {
-      cache.inc({ outcome });
+      cache[outcome].inc();
     },
     recordUserinfoRequest(seconds, errorCode) {
       userinfoRequests.inc();
