@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { loadConfig } from './config/load-config.ts';
 import { createSidecar } from './main.ts';
 import { createProcessLog } from './lib/process-log.ts';
@@ -7,6 +9,10 @@ import { demoBanner, runDemo, DEMO_DECISION_LOG } from './demo/run-demo.ts';
 import { requestDemoToken } from './demo/request-token.ts';
 import { DEMO_IDP_PORT } from './demo/demo-users.ts';
 import { CHECK_HELP, runCheck } from './check/run-check.ts';
+import { createMetrics } from './metrics/sidecar-metrics.ts';
+import { waitForSignals } from './lifecycle/wait-for-signals.ts';
+import { runPrimary } from './lifecycle/run-primary.ts';
+import { linkWorker } from './lifecycle/worker-link.ts';
 
 const HELP: Record<string, string> = {
   main: `authz-sidecar: verifies subject-only JWTs, fetches roles from OIDC userinfo, evaluates Rego
@@ -27,7 +33,11 @@ Runs the sidecar. Configuration comes from a YAML or JSON file (--config or AUTH
 with environment overrides: AUTHZ_ISSUER, AUTHZ_AUDIENCE, AUTHZ_BUNDLE, AUTHZ_LISTEN,
 AUTHZ_DECISION_LOG, AUTHZ_ENTRYPOINT, AUTHZ_HMAC_SECRET. Every key: docs/configuration.md.
 An invalid configuration exits with status 2 and a message naming the key.
-SIGTERM or SIGINT stops gracefully (in-flight requests finish, the decision log is flushed).
+SIGTERM or SIGINT stops gracefully: /ready answers 503, in-flight requests finish, the
+decision log and process log are flushed, exit 0. SIGHUP reloads the configuration when
+every changed key is reloadable and the new parts load; otherwise the running one stays.
+With workers > 1 (AUTHZ_WORKERS, 0 = one per core) a node:cluster primary runs the workers.
+See docs/operations.md.
 
 Options:
   -c, --config <file>   configuration file (YAML or JSON)
@@ -86,10 +96,40 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 async function serve(args: readonly string[]): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return help('serve');
-  const config = loadConfig({ file: values.config });
-  const sidecar = createSidecar(config, createProcessLog('info'));
+  const load = () => loadConfig({ file: values.config });
+  const config = load();
+  const log = createProcessLog(config.log.level);
+  const workers = config.workers === 0 ? availableParallelism() : config.workers;
+  if (workers > 1 && cluster.isPrimary) return await runPrimary({ config, workers, log, loadConfig: load });
+
+  const metrics = createMetrics();
+  metrics.trackProcessLogDrops(() => log.dropped);
+  const worker = cluster.isWorker ? linkWorker(metrics) : undefined;
+  const sidecar = createSidecar(config, log, { metrics, ...(worker ? { metricsSource: worker.metricsSource, serveDiagnostics: false } : {}) });
   await sidecar.start();
-  await stopOnSignal(() => sidecar.stop());
+  void sidecar.whenReady().then(() => worker?.send({ authz: 'ready' }));
+  const reload = async (): Promise<void> => {
+    let next;
+    try {
+      next = load();
+    } catch (err) {
+      metrics.recordConfigReload('failure');
+      log.error('configuration reload refused; the running configuration stays', { detail: (err as Error).message });
+      return;
+    }
+    await sidecar.reload(next);
+  };
+  const signals = waitForSignals({
+    stop: async () => {
+      worker?.send({ authz: 'draining' });
+      await sidecar.stop();
+    },
+    reload,
+  });
+  worker?.onCommand({ shutdown: () => signals.stop('shutdown requested by the cluster primary'), reload: () => void reload() });
+  await signals.done;
+  await log.flush();
+  worker?.close();
   return 0;
 }
 
@@ -134,15 +174,5 @@ function help(name: string): number {
 
 /** Waits for SIGTERM or SIGINT, then stops once; a second signal exits at once. */
 function stopOnSignal(stop: () => Promise<void>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) process.exit(130);
-      stopping = true;
-      process.stderr.write(`authz-sidecar: ${signal} received, stopping...\n`);
-      stop().then(resolve, reject);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  return waitForSignals({ stop, reload: async () => undefined }).done;
 }

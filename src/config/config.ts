@@ -73,4 +73,10 @@ export interface Config {
     readonly forwardAuthPath: string;
     readonly explain: boolean;
   };
+  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
+  readonly diagnostics: { readonly listen: Listen | undefined };
+  readonly tracing: { readonly enabled: boolean };
+  readonly shutdown: { readonly drainDelayMs: number; readonly timeoutMs: number };
+  /** 1: one process; 0: one worker per core; N: N cluster workers. */
+  readonly workers: number;
 }

@@ -103,8 +103,12 @@ function build(v: Map<string, unknown>): Config {
   if (!fwd.startsWith('/')) throw configError('http.forwardAuthPath', `must start with '/', got '${fwd}'`);
   checkClaimsKeys(get);
 
+  const diagnostics = get<Listen | undefined>('diagnostics.listen');
+  const listen = get<Listen>('listen');
+  if (diagnostics && sameAddress(diagnostics, listen)) throw configError('diagnostics.listen', 'must differ from listen');
+
   const config: Config = {
-    listen: get<Listen>('listen'),
+    listen,
     issuer: get<string>('issuer'),
     audience: get<readonly string[] | undefined>('audience'),
     token: {
@@ -179,6 +183,11 @@ function build(v: Map<string, unknown>): Config {
       forwardAuthPath: fwd,
       explain: get('http.explain'),
     },
+    log: { level: get('log.level') },
+    diagnostics: { listen: diagnostics },
+    tracing: { enabled: get('tracing.enabled') },
+    shutdown: { drainDelayMs: get('shutdown.drainDelayMs'), timeoutMs: get('shutdown.timeoutMs') },
+    workers: get('workers'),
   };
   return deepFreeze(config);
 }
@@ -204,6 +213,11 @@ function checkPolicySource(get: <T>(key: string) => T): void {
   if (get<string | undefined>('policy.signing.scope') !== undefined && get<string | undefined>('policy.signing.keyFile') === undefined) {
     throw configError('policy.signing.scope', 'is set but policy.signing.keyFile is not');
   }
+}
+
+function sameAddress(a: Listen, b: Listen): boolean {
+  if (a.kind === 'unix' || b.kind === 'unix') return a.kind === b.kind && (a as { path: string }).path === (b as { path: string }).path;
+  return a.port !== 0 && a.port === b.port && a.host === b.host;
 }
 
 function deepFreeze<T>(o: T): T {

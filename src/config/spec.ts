@@ -139,5 +139,17 @@ export const CONFIG_SPEC: readonly KeySpec[] = [
     description: 'Path of the forward-auth endpoint for proxies (nginx `auth_request`, Traefik ForwardAuth).' },
   { key: 'http.explain', type: { kind: 'bool' }, default: true,
     description: 'Allow `?explain=input` on `/authorize` and `/v1/data`, which returns the input document the policy saw (secrets redacted).' },
+  { key: 'log.level', type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', env: 'AUTHZ_LOG_LEVEL',
+    description: 'Least severe process log level written (JSON lines on stderr). Reloadable with SIGHUP.' },
+  { key: 'diagnostics.listen', type: { kind: 'listen' }, env: 'AUTHZ_DIAGNOSTICS_LISTEN',
+    description: 'A second listener that serves only `/health`, `/ready` and `/metrics` (never `/authorize`), for probes and Prometheus when the API stays on loopback, for example `0.0.0.0:9464` in a pod. Off when unset. In cluster mode it is served by the primary with metrics summed over workers.' },
+  { key: 'tracing.enabled', type: { kind: 'bool' }, default: false, env: 'AUTHZ_TRACING',
+    description: 'Emit an OpenTelemetry span per decision (with verify, claims and policy children) through @opentelemetry/api, parented to the incoming `traceparent`. Spans reach an exporter only if the process registers an OpenTelemetry SDK (see docs/operations.md); off, tracing costs nothing.' },
+  { key: 'shutdown.drainDelayMs', type: int(0, 600000), default: 0,
+    description: 'On SIGTERM/SIGINT, how long to keep serving with `/ready` answering 503 before the listener closes, so load balancers stop sending first. 0 closes at once.' },
+  { key: 'shutdown.timeoutMs', type: int(100, 600000), default: 15000,
+    description: 'Longest wait for in-flight requests after the listener closes; connections still busy then are closed and counted (`authz_http_requests_cut_total`).' },
+  { key: 'workers', type: int(0, 256), default: 1, env: 'AUTHZ_WORKERS',
+    description: 'Worker processes (node:cluster) sharing the listener: 1 runs a single process, 0 one per core (`os.availableParallelism()`). Each worker has its own caches and bundle; see docs/operations.md.' },
 ];
 

@@ -13,6 +13,8 @@ export interface AuthorizeRequest extends InputExtras {
   readonly authorization: string | undefined;
   readonly request: NormalizedRequest;
   readonly traceId?: string | undefined;
+  /** The raw W3C `traceparent` header, for spans parented to the caller's (see src/tracing). */
+  readonly traceparent?: string | string[] | undefined;
 }
 
 export interface Decision {
@@ -27,7 +29,9 @@ export interface AuthorizerDeps {
   readonly verify: TokenVerifier;
   readonly enrich: ClaimsEnricher;
   readonly engine: () => PolicyEngine | undefined;
-  readonly log: DecisionLogger;
+  readonly log: Pick<DecisionLogger, 'log'>;
+  /** Sees every logged decision after it is queued (metrics, tracing); must be cheap and must not throw. */
+  readonly observe?: (event: DecisionEvent, req: AuthorizeRequest) => void;
 }
 
 export type Authorizer = (req: AuthorizeRequest) => Promise<Decision>;
@@ -51,7 +55,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
     let revision: string | null = null;
     const emit = (result: DecisionEvent['result'], error?: SidecarError): void => {
       const end = performance.now();
-      deps.log.log({
+      const event: DecisionEvent = {
         decision_id: decisionId,
         timestamp: new Date().toISOString(),
         path: 'authorize',
@@ -72,7 +76,13 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
         },
         ...(error ? { error: { code: error.code, message: error.message } } : {}),
         ...(req.traceId ? { trace_id: req.traceId } : {}),
-      });
+      };
+      deps.log.log(event);
+      try {
+        deps.observe?.(event, req);
+      } catch {
+        // Observers are metrics and tracing: their failure must not change a decision.
+      }
     };
 
     try {

@@ -22,6 +22,13 @@ export interface IdentityPipeline {
   close(): Promise<void>;
 }
 
+/** Observation points for metrics; src/token and src/claims stay free of metrics code. */
+export interface IdentityHooks {
+  readonly wrapUserinfo?: (client: ClaimsClient) => ClaimsClient;
+  readonly onJwksFetch?: (ok: boolean) => void;
+  readonly onBreakerState?: (endpoint: string, to: 'closed' | 'open' | 'half-open') => void;
+}
+
 export interface IdentityComponents {
   readonly cache: ClaimsCache;
   readonly breakers: { readonly userinfo: CircuitBreaker; readonly introspection: CircuitBreaker };
@@ -34,7 +41,12 @@ export interface IdentityComponents {
  * issuer's endpoints. Shared by the sidecar (src/main.ts) and `authz-sidecar check`, so a token is
  * verified and enriched the same way in both.
  */
-export function createIdentityComponents(config: Config, log: ProcessLog, now: () => number = Date.now): IdentityComponents {
+export function createIdentityComponents(
+  config: Config,
+  log: ProcessLog,
+  now: () => number = Date.now,
+  hooks: IdentityHooks = {},
+): IdentityComponents {
   const claimsConfig = config.claims;
   const cache = createClaimsCache({
     maxEntries: claimsConfig.cacheMaxEntries,
@@ -47,7 +59,10 @@ export function createIdentityComponents(config: Config, log: ProcessLog, now: (
       name,
       ...claimsConfig.breaker,
       now,
-      onStateChange: (endpoint, from, to) => log[to === 'open' ? 'warn' : 'info']('claims circuit breaker changed state', { endpoint, from, to }),
+      onStateChange: (endpoint, from, to) => {
+        log[to === 'open' ? 'warn' : 'info']('claims circuit breaker changed state', { endpoint, from, to });
+        hooks.onBreakerState?.(endpoint, to);
+      },
     });
   const breakers = { userinfo: breaker('userinfo'), introspection: breaker('introspection') };
   const roleClaims = parseRoleClaims(claimsConfig.roleClaims);
@@ -58,6 +73,7 @@ export function createIdentityComponents(config: Config, log: ProcessLog, now: (
       jwksUri: meta.jwksUri,
       ...config.jwks,
       onRefused: (kid, reason) => log.warn('refused a key from the JWKS', { kid, reason }),
+      ...(hooks.onJwksFetch ? { onFetch: hooks.onJwksFetch } : {}),
     });
     const verifyJwt = createTokenVerifier({ ...config.token, issuer: config.issuer, audience: config.audience, keys });
     const { clientId, clientSecret } = claimsConfig;
@@ -71,7 +87,8 @@ export function createIdentityComponents(config: Config, log: ProcessLog, now: (
           clockToleranceSeconds: config.token.clockToleranceSeconds,
         })
       : undefined;
-    const userinfo = meta.userinfoEndpoint ? createUserinfoClient({ endpoint: meta.userinfoEndpoint, ...claimsConfig.userinfo, verifySigned }) : undefined;
+    const plainUserinfo = meta.userinfoEndpoint ? createUserinfoClient({ endpoint: meta.userinfoEndpoint, ...claimsConfig.userinfo, verifySigned }) : undefined;
+    const userinfo = plainUserinfo && hooks.wrapUserinfo ? hooks.wrapUserinfo(plainUserinfo) : plainUserinfo;
     const introspects = claimsConfig.sources.includes('introspection') || claimsConfig.introspection.verifyTokens;
     const introspection =
       introspects && meta.introspectionEndpoint && clientId && clientSecret

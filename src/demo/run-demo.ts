@@ -31,7 +31,7 @@ export async function runDemo(options: { idpPort?: number; env?: NodeJS.ProcessE
       throw new Error(`the demo bundle ${config.policy.bundle} is missing: run \`npm run build:policies\` (npm start does it for you)`);
     }
     if (config.decisionLog.target !== 'stdout') mkdirSync(dirname(resolve(config.decisionLog.target)), { recursive: true });
-    const sidecar = createSidecar(config, createProcessLog('info'));
+    const sidecar = createSidecar(config, createProcessLog(config.log.level));
     const { url } = await sidecar.start();
     await sidecar.whenReady();
     return {

@@ -14,10 +14,13 @@ import type { DataQueryRunner } from '../decision/query-data.ts';
 import type { StatusRegistry } from '../status/status-registry.ts';
 import { refuseDeclaredOversize } from './refuse-declared-oversize.ts';
 import { verifyJsonBody } from './verify-json-body.ts';
+import type { MetricsSource } from './diagnostics-handler.ts';
 
 export interface Readiness {
   /** undefined when ready, otherwise why not. */
   notReadyReason(): string | undefined;
+  /** True while shutting down: `/ready` answers 503 so traffic moves away, but requests are still served. */
+  draining?(): boolean;
 }
 
 export interface AppOptions {
@@ -41,6 +44,8 @@ export interface AppOptions {
   readonly status?: StatusRegistry;
   /** Whether `?explain=input` may return the input document (default true). */
   readonly explain?: boolean;
+  /** Served on `GET /metrics` (Prometheus text) when given. */
+  readonly metrics?: MetricsSource;
 }
 
 /** The express application: routes, body limits and the error handler. Knows nothing of sockets. */
@@ -60,12 +65,20 @@ export function createApp(options: AppOptions): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/ready', (_req, res) => {
-    const reason = options.readiness.notReadyReason();
+    const reason = options.readiness.draining?.() ? 'shutting down' : options.readiness.notReadyReason();
     if (reason === undefined) res.json({ status: 'ready' });
     else sendError(res, new SidecarError('not_ready', reason, { expose: true }), options.log);
   });
   const oversize = refuseDeclaredOversize(options.maxBodyBytes);
   app.post('/authorize', ready, oversize, json, authorizeRoute(options.authorize, options.explain ?? true));
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      const text = await metrics.scrape();
+      res.setHeader('content-type', metrics.contentType);
+      res.send(text);
+    });
+  }
   app.all(options.forwardAuthPath, ready, forwardAuthRoute(options.authorize));
   const claims = options.claims;
   if (claims?.backchannelLogoutPath) {

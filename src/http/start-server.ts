@@ -1,21 +1,57 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { unlink } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../config/config.ts';
+import type { Config, Listen } from '../config/config.ts';
 
 export interface RunningServer {
   readonly server: Server;
   /** `http://127.0.0.1:8181` or `unix:/path/to.sock`. */
   readonly url: string;
+  /** Requests being served now. */
+  readonly inFlight: number;
   /** Stops accepting, lets in-flight requests finish, then closes idle connections. */
   close(): Promise<void>;
+  /**
+   * Graceful stop: answers every further response with `Connection: close`, stops accepting,
+   * waits for in-flight requests up to `timeoutMs`, then closes what is left. Resolves with the
+   * number of requests cut by the timeout (0 when every request was answered).
+   */
+  shutdown(timeoutMs: number): Promise<{ cut: number }>;
+}
+
+export interface ServerHooks {
+  onRequestStart?(): void;
+  onRequestEnd?(): void;
 }
 
 /**
  * Starts node:http with every limit set explicitly (Node's defaults are 300 s request and 60 s
- * header timeouts), on the configured loopback address or Unix socket.
+ * header timeouts), on the configured loopback address or Unix socket (or `listen` when given,
+ * for the diagnostics listener).
  */
-export async function startServer(handler: RequestListener, config: Config): Promise<RunningServer> {
+export async function startServer(handler: RequestListener, config: Config, listen: Listen = config.listen, hooks: ServerHooks = {}): Promise<RunningServer> {
+  let inFlight = 0;
+  let draining = false;
+  const active = new Set<ServerResponse>();
+  const track = (req: IncomingMessage, res: ServerResponse): void => {
+    inFlight++;
+    active.add(res);
+    hooks.onRequestStart?.();
+    let done = false;
+    const end = (): void => {
+      if (done) return;
+      done = true;
+      inFlight--;
+      active.delete(res);
+      hooks.onRequestEnd?.();
+      // While draining, a connection whose last request just ended must not wait for keep-alive.
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    };
+    res.once('finish', end);
+    res.once('close', end);
+    if (draining) res.setHeader('connection', 'close');
+    handler(req, res);
+  };
   const server = createServer(
     {
       maxHeaderSize: config.http.maxHeaderBytes,
@@ -24,9 +60,8 @@ export async function startServer(handler: RequestListener, config: Config): Pro
       keepAliveTimeout: config.http.keepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
     },
-    handler,
+    track,
   );
-  const listen = config.listen;
   if (listen.kind === 'unix') await unlink(listen.path).catch(() => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -38,13 +73,31 @@ export async function startServer(handler: RequestListener, config: Config): Pro
     typeof addr === 'string' || addr === null
       ? `unix:${String(addr)}`
       : `http://${(addr as AddressInfo).family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }));
   return {
     server,
     url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    get inFlight() {
+      return inFlight;
+    },
+    close,
+    async shutdown(timeoutMs) {
+      draining = true;
+      for (const res of active) if (!res.headersSent) res.setHeader('connection', 'close');
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, timeoutMs, 'timeout')));
+      const outcome = await Promise.race([close().then(() => 'closed' as const), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'closed') return { cut: 0 };
+      const cut = inFlight;
+      server.closeAllConnections();
+      await close();
+      return { cut };
+    },
   };
 }

@@ -10,6 +10,8 @@ export interface RemoteKeysOptions {
   readonly cacheMaxAgeMs: number;
   readonly maxBytes?: number;
   readonly onRefused?: (kid: string | undefined, reason: string) => void;
+  /** Called after every JWKS fetch: `ok` is false for a network error, timeout, oversize, non-200 or non-JSON answer. */
+  readonly onFetch?: (ok: boolean) => void;
 }
 
 /**
@@ -25,15 +27,24 @@ export function createRemoteKeys(options: RemoteKeysOptions): JWTVerifyGetKey {
     cooldownDuration: options.cooldownMs,
     cacheMaxAge: options.cacheMaxAgeMs,
     [customFetch]: async (url) => {
-      const res = await httpGet(url, { timeoutMs: options.timeoutMs, maxBytes });
+      let res;
+      try {
+        res = await httpGet(url, { timeoutMs: options.timeoutMs, maxBytes });
+      } catch (err) {
+        options.onFetch?.(false);
+        throw err;
+      }
       let body = res.body.toString('utf8');
-      if (res.status === 200) {
+      let ok = res.status === 200;
+      if (ok) {
         try {
           body = JSON.stringify(filterJwks(JSON.parse(body), options.onRefused));
         } catch {
           // Left as is: jose reports the malformed JWKS itself.
+          ok = false;
         }
       }
+      options.onFetch?.(ok);
       return new Response(body, { status: res.status, headers: { 'content-type': res.contentType } });
     },
   });

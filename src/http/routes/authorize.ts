@@ -23,6 +23,7 @@ export function authorizeRoute(authorize: Authorizer, explainAllowed = true) {
       action: body['action'] as string | undefined,
       context: body['context'],
       traceId: traceIdOf(req.headers.traceparent),
+      traceparent: req.headers.traceparent,
     });
     res.status(200).json({
       allow: decision.allow,

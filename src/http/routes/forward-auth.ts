@@ -21,6 +21,7 @@ export function forwardAuthRoute(authorize: Authorizer) {
       authorization: req.headers.authorization,
       request: normalizeRequest(method, uri),
       traceId: traceIdOf(req.headers.traceparent),
+      traceparent: req.headers.traceparent,
     });
     res.setHeader('X-Authz-Decision-Id', decision.decisionId);
     res.status(decision.allow ? 200 : 403).json({ allow: decision.allow, decision_id: decision.decisionId });

@@ -1,0 +1,82 @@
+import { AggregatorRegistry } from 'prom-client';
+import type { MetricsSource } from '../http/diagnostics-handler.ts';
+import type { SidecarMetrics } from '../metrics/sidecar-metrics.ts';
+
+/** Messages between the cluster primary and its workers (`authz` tells them from prom-client's). */
+export type PrimaryMessage =
+  | { readonly authz: 'shutdown' }
+  | { readonly authz: 'reload' }
+  | { readonly authz: 'metrics-res'; readonly id: number; readonly text?: string; readonly error?: string };
+export type WorkerMessage = { readonly authz: 'ready' } | { readonly authz: 'draining' } | { readonly authz: 'metrics-req'; readonly id: number };
+
+export interface WorkerLink {
+  /** `GET /metrics` on a worker answers the sum over all workers, asked from the primary. */
+  readonly metricsSource: MetricsSource;
+  send(message: WorkerMessage): void;
+  /** Calls back on the primary's shutdown and reload requests, and stops when the primary is gone. */
+  onCommand(handlers: { shutdown(): void; reload(): void }): void;
+  close(): void;
+}
+
+/**
+ * The worker's side of cluster mode: its registry is offered to the primary's prom-client
+ * AggregatorRegistry, and its scrapes are answered with the whole cluster's metrics.
+ */
+export function linkWorker(metrics: SidecarMetrics, timeoutMs = 5000): WorkerLink {
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  new AggregatorRegistry(); // installs prom-client's worker-side responder
+  const pending = new Map<number, { resolve(text: string): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
+  let nextId = 0;
+  let handlers: { shutdown(): void; reload(): void } | undefined;
+  let shutdownEarly = false; // a shutdown that arrived while the worker was still starting
+  const onMessage = (msg: PrimaryMessage): void => {
+    if (msg === null || typeof msg !== 'object' || !('authz' in msg)) return;
+    if (msg.authz === 'metrics-res') {
+      const p = pending.get(msg.id);
+      if (!p) return;
+      pending.delete(msg.id);
+      clearTimeout(p.timer);
+      if (msg.text !== undefined) p.resolve(msg.text);
+      else p.reject(new Error(msg.error ?? 'no metrics from the primary'));
+    } else if (msg.authz === 'shutdown') {
+      if (handlers) handlers.shutdown();
+      else shutdownEarly = true;
+    }
+    else if (msg.authz === 'reload') handlers?.reload();
+  };
+  const onDisconnect = (): void => {
+    if (handlers) handlers.shutdown();
+    else shutdownEarly = true;
+  };
+  process.on('message', onMessage);
+  process.on('disconnect', onDisconnect);
+  const send = (message: WorkerMessage): void => {
+    if (process.connected) process.send?.(message);
+  };
+  return {
+    metricsSource: {
+      contentType: metrics.contentType,
+      scrape: () =>
+        new Promise<string>((resolve, reject) => {
+          const id = nextId++;
+          const timer = setTimeout(() => {
+            pending.delete(id);
+            reject(new Error('the cluster primary did not answer for metrics'));
+          }, timeoutMs);
+          pending.set(id, { resolve, reject, timer });
+          send({ authz: 'metrics-req', id });
+        }),
+    },
+    send,
+    onCommand(h) {
+      handlers = h;
+      if (shutdownEarly) h.shutdown();
+    },
+    close() {
+      process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
+      for (const p of pending.values()) clearTimeout(p.timer);
+      if (process.connected) process.disconnect();
+    },
+  };
+}

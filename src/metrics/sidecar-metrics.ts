@@ -1,0 +1,199 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { fixedLabelCounter, fixedLabelHistogram } from './fixed-label-metrics.ts';
+
+/** Outcome of one decision: `error` is every decision that ended in an error answer (also a deny). */
+export type DecisionResult = 'allow' | 'deny' | 'error';
+export type Stage = 'verify' | 'claims' | 'policy' | 'total';
+/** `stale`: claims served past their TTL because the IdP failed (stale-if-error). */
+export type ClaimsCacheOutcome = 'hit' | 'miss' | 'uncached' | 'stale';
+export type CircuitState = 'closed' | 'open' | 'half_open';
+export type LoadResult = 'success' | 'failure';
+
+/** What the decision log reports; `dropped` is per reason (a fixed, small set owned by src/decision-log). */
+export interface DecisionLogCounts {
+  readonly written: number;
+  readonly buffered: number;
+  readonly dropped: Readonly<Record<string, number>>;
+}
+
+/**
+ * Every metric the sidecar exports, with one small recording function each. Names follow the
+ * Prometheus conventions (base units, `_total` counters, `_seconds`, `_info`) and are listed in
+ * docs/metrics.md, which a test keeps in step with this file. Label values come only from
+ * closed sets (results, stages, error codes, reasons): never a subject, path or token.
+ */
+export interface SidecarMetrics {
+  readonly registry: Registry;
+  /** One decision with its stage timings in microseconds (the decision log's `timings_us`). */
+  recordDecision(result: DecisionResult, errorCode: string | undefined, timingsUs: Readonly<Record<Stage, number>>): void;
+  recordClaimsCache(outcome: ClaimsCacheOutcome): void;
+  recordUserinfoRequest(seconds: number, errorCode: string | undefined): void;
+  recordCircuitState(state: CircuitState): void;
+  recordJwksFetch(ok: boolean): void;
+  recordBundleLoad(result: LoadResult): void;
+  /** The revision now in service; the previous revision's series is removed (one series at a time). */
+  recordBundleActivation(revision: string, at?: Date): void;
+  /** Where decision-log counts are read at scrape time; a new source (after a reload) continues the totals. */
+  trackDecisionLog(read: () => DecisionLogCounts): void;
+  /** Counts read at scrape time from the process log (lines it had to drop). */
+  trackProcessLogDrops(read: () => number): void;
+  recordConfigReload(result: LoadResult, at?: Date): void;
+  recordRequestStart(): void;
+  recordRequestEnd(): void;
+  /** Requests still running when the shutdown timeout cut their connections. */
+  recordRequestsCut(count: number): void;
+  /** The text exposition of every metric (prom-client's format). */
+  scrape(): Promise<string>;
+  readonly contentType: string;
+}
+
+/** Latency buckets from 50 µs (a cached decision) to 5 s (a userinfo call at its timeout). */
+const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * Creates a registry of its own (not prom-client's global one, so several sidecars in one
+ * process do not collide) with the Node process metrics (`process_*`, `nodejs_*`, including
+ * event-loop lag percentiles from perf_hooks.monitorEventLoopDelay, reset at each scrape).
+ *
+ * @example
+ * const metrics = createMetrics();
+ * metrics.recordDecision('allow', undefined, { verify: 120, claims: 3, policy: 5, total: 140 });
+ * const text = await metrics.scrape();
+ */
+export function createMetrics(): SidecarMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  // The three metrics touched by every decision use fixed label sets (see fixed-label-metrics.ts).
+  const decisions = fixedLabelCounter({
+    name: 'authz_decisions_total',
+    help: 'Decisions made, by result (error answers are denies too).',
+    labelName: 'result',
+    labelValues: ['allow', 'deny', 'error'] as const,
+    registry,
+  });
+  const decisionErrors = new Counter({ name: 'authz_decision_errors_total', help: 'Decisions that ended in an error answer, by stable error code.', labelNames: ['code'], registers });
+  const stage = fixedLabelHistogram({
+    name: 'authz_decision_stage_duration_seconds',
+    help: 'Time spent per decision stage: verify (token), claims (userinfo or cache), policy (Wasm evaluation), total.',
+    labelName: 'stage',
+    labelValues: ['verify', 'claims', 'policy', 'total'] as const,
+    buckets: LATENCY_BUCKETS,
+    registry,
+  });
+  const cache = fixedLabelCounter({
+    name: 'authz_claims_cache_lookups_total',
+    help: 'Claims cache lookups by outcome: hit, miss, uncached (fetched, not cached), stale (served past TTL because the IdP failed).',
+    labelName: 'outcome',
+    labelValues: ['hit', 'miss', 'uncached', 'stale'] as const,
+    registry,
+  });
+  const userinfoRequests = new Counter({ name: 'authz_userinfo_requests_total', help: 'Calls to the OIDC userinfo endpoint.', registers });
+  const userinfoErrors = new Counter({ name: 'authz_userinfo_errors_total', help: 'Failed userinfo calls, by stable error code.', labelNames: ['code'], registers });
+  const userinfoSeconds = new Histogram({ name: 'authz_userinfo_request_duration_seconds', help: 'Duration of userinfo calls, failures included.', buckets: LATENCY_BUCKETS, registers });
+  const circuit = new Gauge({ name: 'authz_userinfo_circuit_state', help: 'Circuit breaker around userinfo: 1 for the current state (closed, open, half_open), 0 otherwise. Summed over workers.', labelNames: ['state'], registers });
+  const jwksFetches = new Counter({ name: 'authz_jwks_fetches_total', help: 'Fetches of the issuer JWKS.', registers });
+  const jwksErrors = new Counter({ name: 'authz_jwks_fetch_errors_total', help: 'JWKS fetches that failed (network, timeout, status, size).', registers });
+  const bundleLoads = new Counter({ name: 'authz_bundle_loads_total', help: 'Policy bundle loads, by result; a failed load keeps the active bundle.', labelNames: ['result'], registers });
+  const bundleInfo = new Gauge({ name: 'authz_bundle_info', help: 'The active policy bundle revision (value 1; summed over workers: how many serve it).', labelNames: ['revision'], registers });
+  const bundleActivated = new Gauge({ name: 'authz_bundle_last_activation_timestamp_seconds', help: 'Unix time the active bundle was activated.', registers, aggregator: 'max' });
+  const configReloads = new Counter({ name: 'authz_config_reloads_total', help: 'Configuration reloads (SIGHUP), by result; a failed reload keeps the running configuration.', labelNames: ['result'], registers });
+  const configReloaded = new Gauge({ name: 'authz_config_last_reload_success_timestamp_seconds', help: 'Unix time of the last successful configuration reload (0: never reloaded).', registers, aggregator: 'max' });
+  const inFlight = new Gauge({ name: 'authz_http_requests_in_flight', help: 'HTTP requests being served.', registers });
+  const cut = new Counter({ name: 'authz_http_requests_cut_total', help: 'Requests whose connection was closed by the shutdown timeout before they were answered.', registers });
+
+  let logRead: (() => DecisionLogCounts) | undefined;
+  let logSeen: DecisionLogCounts = { written: 0, buffered: 0, dropped: {} };
+  const syncLog = (): void => {
+    const now = logRead?.();
+    if (!now) return;
+    if (now.written > logSeen.written) logWritten.inc(now.written - logSeen.written);
+    for (const [reason, n] of Object.entries(now.dropped)) {
+      const before = logSeen.dropped[reason] ?? 0;
+      if (n > before) logDropped.inc({ reason }, n - before);
+    }
+    logBuffered.set(now.buffered);
+    logSeen = { written: now.written, buffered: now.buffered, dropped: { ...now.dropped } };
+  };
+  const logWritten = new Counter({ name: 'authz_decision_log_written_total', help: 'Decision log events handed to the sink.', registers, collect: syncLog });
+  const logDropped = new Counter({ name: 'authz_decision_log_dropped_total', help: 'Decision log events dropped, by reason.', labelNames: ['reason'], registers });
+  const logBuffered = new Gauge({ name: 'authz_decision_log_buffered_events', help: 'Decision log events queued in memory, not yet written.', registers });
+
+  let processLogRead: (() => number) | undefined;
+  let processLogSeen = 0;
+  new Counter({
+    name: 'authz_process_log_dropped_total',
+    help: 'Process log lines dropped because stderr could not keep up.',
+    registers,
+    collect() {
+      const n = processLogRead?.() ?? 0;
+      if (n > processLogSeen) this.inc(n - processLogSeen);
+      processLogSeen = n;
+    },
+  });
+
+  let revisionShown: string | undefined;
+
+  return {
+    registry,
+    recordDecision(result, errorCode, t) {
+      decisions[result].inc();
+      if (errorCode !== undefined) decisionErrors.inc({ code: errorCode });
+      stage.verify.observe(t.verify / 1e6);
+      stage.claims.observe(t.claims / 1e6);
+      stage.policy.observe(t.policy / 1e6);
+      stage.total.observe(t.total / 1e6);
+    },
+    recordClaimsCache(outcome) {
+      cache[outcome].inc();
+    },
+    recordUserinfoRequest(seconds, errorCode) {
+      userinfoRequests.inc();
+      userinfoSeconds.observe(seconds);
+      if (errorCode !== undefined) userinfoErrors.inc({ code: errorCode });
+    },
+    recordCircuitState(state) {
+      for (const s of ['closed', 'open', 'half_open'] as const) circuit.set({ state: s }, s === state ? 1 : 0);
+    },
+    recordJwksFetch(ok) {
+      jwksFetches.inc();
+      if (!ok) jwksErrors.inc();
+    },
+    recordBundleLoad(result) {
+      bundleLoads.inc({ result });
+    },
+    recordBundleActivation(revision, at = new Date()) {
+      if (revisionShown !== undefined && revisionShown !== revision) bundleInfo.remove({ revision: revisionShown });
+      revisionShown = revision;
+      bundleInfo.set({ revision }, 1);
+      bundleActivated.set(at.getTime() / 1000);
+    },
+    trackDecisionLog(read) {
+      syncLog();
+      logRead = read;
+      logSeen = { written: 0, buffered: 0, dropped: {} };
+    },
+    trackProcessLogDrops(read) {
+      processLogRead = read;
+      processLogSeen = 0;
+    },
+    recordConfigReload(result, at = new Date()) {
+      configReloads.inc({ result });
+      if (result === 'success') configReloaded.set(at.getTime() / 1000);
+    },
+    recordRequestStart() {
+      inFlight.inc();
+    },
+    recordRequestEnd() {
+      inFlight.dec();
+    },
+    recordRequestsCut(count) {
+      if (count > 0) cut.inc(count);
+    },
+    scrape: () => registry.metrics(),
+    get contentType() {
+      return registry.contentType;
+    },
+  };
+}
