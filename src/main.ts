@@ -1,4 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
 import type { Config } from './config/config.ts';
 import { SidecarError } from './errors/sidecar-error.ts';
 import type { Level, ProcessLog, ProcessLogHandle } from './lib/process-log.ts';
@@ -11,6 +12,7 @@ import { createIdentityComponents, type IdentityComponents, type IdentityPipelin
 import { createDataQuery } from './decision/query-data.ts';
 import { createStatusRegistry } from './status/status-registry.ts';
 import { createApp } from './http/create-app.ts';
+import { createFastPath } from './http/fast-path.ts';
 import { startServer, type RunningServer } from './http/start-server.ts';
 import { diagnosticsHandler, type MetricsSource } from './http/diagnostics-handler.ts';
 import { createMetrics, type DecisionLogCounts, type SidecarMetrics } from './metrics/sidecar-metrics.ts';
@@ -61,7 +63,7 @@ interface Generation {
   readonly identity: IdentityComponents;
   readonly claimsAdmin: ClaimsAdmin;
   readonly pipeline: IdentityPipeline | undefined;
-  readonly app: ReturnType<typeof createApp>;
+  readonly app: RequestListener;
 }
 
 /** Composition root: builds every component from the validated config and wires them. */
@@ -134,8 +136,8 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
   };
   const authorize = createAuthorizer(deps);
   const dataQuery = createDataQuery(deps);
-  const makeApp = (config: Config, claimsAdmin: ClaimsAdmin) =>
-    createApp({
+  const makeApp = (config: Config, claimsAdmin: ClaimsAdmin): RequestListener => {
+    const app = createApp({
       authorize,
       readiness: { notReadyReason, draining: () => draining },
       log,
@@ -152,6 +154,16 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
       explain: config.http.explain,
       metrics: metricsSource,
     });
+    if (!config.http.fastPath) return app;
+    return createFastPath({
+      authorize,
+      readiness: { notReadyReason },
+      log,
+      maxBodyBytes: config.http.maxBodyBytes,
+      forwardAuthPath: config.http.forwardAuthPath,
+      fallback: app,
+    });
+  };
 
   /** Why decisions cannot be made yet; draining is not a reason: requests are served until the listener closes. */
   function notReadyReason(): string | undefined {

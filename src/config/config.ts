@@ -71,6 +71,7 @@ export interface Config {
     readonly headersTimeoutMs: number;
     readonly keepAliveTimeoutMs: number;
     readonly forwardAuthPath: string;
+    readonly fastPath: boolean;
     readonly explain: boolean;
   };
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };

@@ -181,6 +181,7 @@ function build(v: Map<string, unknown>): Config {
       headersTimeoutMs: get('http.headersTimeoutMs'),
       keepAliveTimeoutMs: get('http.keepAliveTimeoutMs'),
       forwardAuthPath: fwd,
+      fastPath: get('http.fastPath'),
       explain: get('http.explain'),
     },
     log: { level: get('log.level') },

@@ -137,6 +137,8 @@ export const CONFIG_SPEC: readonly KeySpec[] = [
   { key: 'http.keepAliveTimeoutMs', type: int(100, 600000), default: 5000, description: 'Idle keep-alive connections are closed after this.' },
   { key: 'http.forwardAuthPath', type: { kind: 'string', nonEmpty: true }, default: '/forward-auth',
     description: 'Path of the forward-auth endpoint for proxies (nginx `auth_request`, Traefik ForwardAuth).' },
+  { key: 'http.fastPath', type: { kind: 'bool' }, default: true,
+    description: 'Answer `POST /authorize` and forward-auth on a lean node:http path instead of express (same answers; express still serves everything else and any unusual request). Off: everything goes through express.' },
   { key: 'http.explain', type: { kind: 'bool' }, default: true,
     description: 'Allow `?explain=input` on `/authorize` and `/v1/data`, which returns the input document the policy saw (secrets redacted).' },
   { key: 'log.level', type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] }, default: 'info', env: 'AUTHZ_LOG_LEVEL',

@@ -38,6 +38,8 @@ export async function startTestSidecar(
       'decisionLog.target': decisionLogPath,
       'discovery.retryInitialMs': 20,
       'discovery.retryMaxMs': 200,
+      // `npm test` runs the HTTP suites a second time through express alone (see package.json).
+      ...(process.env['AUTHZ_TEST_HTTP_MODE'] === 'express' ? { 'http.fastPath': false } : {}),
       ...overrides,
     },
   });

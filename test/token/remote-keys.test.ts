@@ -54,7 +54,7 @@ describe('createRemoteKeys', () => {
     const refused: Array<{ kid: string | undefined; reason: string }> = [];
     const keys = createRemoteKeys({
       jwksUri: `${server.origin}${path}`,
-      timeoutMs: 300,
+      timeoutMs: 3000, // generous: success paths must not time out on a loaded machine
       cooldownMs: 30000,
       cacheMaxAgeMs: 600000,
       onRefused: (kid, reason) => refused.push({ kid, reason }),
