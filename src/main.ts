@@ -10,6 +10,8 @@ import { createDecisionLogger, type DecisionLogger } from './decision-log/decisi
 import { createAuthorizer, type AuthorizerDeps } from './decision/authorize.ts';
 import { createIdentityComponents, type IdentityComponents, type IdentityPipeline } from './decision/identity-pipeline.ts';
 import { createDataQuery } from './decision/query-data.ts';
+import { createSubjectFilter, type SubjectFilter } from './decision/relevant-roles.ts';
+import { parseRoleClaims } from './claims/role-claims.ts';
 import { createStatusRegistry } from './status/status-registry.ts';
 import { createApp } from './http/create-app.ts';
 import { createFastPath } from './http/fast-path.ts';
@@ -118,6 +120,13 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
       logoutVerifier: () => gen.pipeline?.logoutVerifier,
     });
 
+  // One filter per configuration (its role claims), so its memo survives across requests.
+  const subjectFilters = new WeakMap<Config, SubjectFilter>();
+  const subjectFilter = (config: Config): SubjectFilter => {
+    let f = subjectFilters.get(config);
+    if (f === undefined) subjectFilters.set(config, (f = createSubjectFilter(parseRoleClaims(config.claims.roleClaims))));
+    return f;
+  };
   const deps: AuthorizerDeps = {
     verify: (token) => {
       if (!gen.pipeline) throw new SidecarError('not_ready', 'issuer discovery has not succeeded yet');
@@ -125,6 +134,7 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
     },
     enrich: (token, verified) => gen.pipeline!.enrich(token, verified),
     engine: () => gen.bundles.engine,
+    filterSubject: (subject, engine) => subjectFilter(gen.config)(subject, engine),
     // Read at each decision, so a reload's new log takes every event after the swap.
     log: { log: (event) => gen.decisionLog.log(event) },
     observe: (event, req) => {

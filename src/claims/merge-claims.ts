@@ -29,7 +29,11 @@ export function mergeClaims(
 }
 
 /** `union`: the token's roles and the fetched ones; `idp-only`: the fetched ones once any were fetched. */
-export function mergeRoles(tokenRoles: readonly string[] | undefined, fetched: readonly (readonly string[])[], rule: RoleMergeRule): string[] {
+export function mergeRoles(tokenRoles: readonly string[] | undefined, fetched: readonly (readonly string[])[], rule: RoleMergeRule): readonly string[] {
+  // The common case, one source and nothing to add from the token: the cached list itself (already
+  // without duplicates), not a copy, so a user with 30,000 roles costs no copy per request and the
+  // list keeps its identity for memoised work (src/decision/relevant-roles.ts).
+  if (fetched.length === 1 && (rule !== 'union' || tokenRoles === undefined || tokenRoles.length === 0)) return fetched[0]!;
   const out = new Set<string>(rule === 'union' || fetched.length === 0 ? tokenRoles ?? [] : []);
   for (const roles of fetched) for (const r of roles) out.add(r);
   return [...out];

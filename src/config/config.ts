@@ -11,6 +11,8 @@ export interface Config {
     readonly clockToleranceSeconds: number;
     readonly maxBytes: number;
     readonly typ: string | undefined;
+    readonly cacheTtlSeconds: number;
+    readonly cacheMaxEntries: number;
   };
   readonly jwks: { readonly timeoutMs: number; readonly cooldownMs: number; readonly cacheMaxAgeMs: number };
   readonly discovery: { readonly timeoutMs: number; readonly retryInitialMs: number; readonly retryMaxMs: number };
@@ -42,6 +44,7 @@ export interface Config {
   readonly policy: {
     readonly bundle: string;
     readonly entrypoint: string;
+    readonly relevantRoles: string | undefined;
     readonly watch: boolean;
     readonly memoryInitialPages: number;
     readonly memoryMaxPages: number;

@@ -117,6 +117,8 @@ function build(v: Map<string, unknown>): Config {
       clockToleranceSeconds: get('token.clockToleranceSeconds'),
       maxBytes: get('token.maxBytes'),
       typ: get('token.typ'),
+      cacheTtlSeconds: get('token.cacheTtlSeconds'),
+      cacheMaxEntries: get('token.cacheMaxEntries'),
     },
     jwks: { timeoutMs: get('jwks.timeoutMs'), cooldownMs: get('jwks.cooldownMs'), cacheMaxAgeMs: get('jwks.cacheMaxAgeMs') },
     discovery: {
@@ -152,6 +154,7 @@ function build(v: Map<string, unknown>): Config {
     policy: {
       bundle: get('policy.bundle'),
       entrypoint: get('policy.entrypoint'),
+      relevantRoles: get('policy.relevantRoles'),
       watch: get('policy.watch'),
       memoryInitialPages: get('policy.memoryInitialPages'),
       memoryMaxPages: get('policy.memoryMaxPages'),

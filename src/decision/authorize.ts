@@ -6,6 +6,7 @@ import type { DecisionEvent } from '../decision-log/decision-event.ts';
 import type { PolicyEngine } from '../policy/policy-engine.ts';
 import type { TokenVerifier, VerifiedToken } from '../token/verify-token.ts';
 import { extractBearer } from '../token/extract-bearer.ts';
+import type { SubjectFilter } from './relevant-roles.ts';
 import { buildInput, type InputExtras, type PolicyInput } from './build-input.ts';
 import type { NormalizedRequest } from './normalize-request.ts';
 
@@ -30,6 +31,8 @@ export interface AuthorizerDeps {
   readonly enrich: ClaimsEnricher;
   readonly engine: () => PolicyEngine | undefined;
   readonly log: Pick<DecisionLogger, 'log'>;
+  /** Narrows the subject to what the active bundle uses (policy.relevantRoles); identity when absent. */
+  readonly filterSubject?: SubjectFilter;
   /** Sees every logged decision after it is queued (metrics, tracing); must be cheap and must not throw. */
   readonly observe?: (event: DecisionEvent, req: AuthorizeRequest) => void;
 }
@@ -94,7 +97,8 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       t1 = t2 = t3 = performance.now();
       enriched = await deps.enrich(token, verified);
       t2 = t3 = performance.now();
-      const input = buildInput(enriched.subject, req.request, req);
+      const subject = deps.filterSubject ? deps.filterSubject(enriched.subject, engine) : enriched.subject;
+      const input = buildInput(subject, req.request, req);
       const result = engine.decide(input);
       t3 = performance.now();
       emit(result.reasons ? { allow: result.allow, reasons: result.reasons } : { allow: result.allow });

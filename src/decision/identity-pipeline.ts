@@ -3,6 +3,7 @@ import type { ProcessLog } from '../lib/process-log.ts';
 import type { IssuerMetadata } from '../token/discover-issuer.ts';
 import { createRemoteKeys } from '../token/remote-keys.ts';
 import { createTokenVerifier, type TokenVerifier } from '../token/verify-token.ts';
+import { cacheVerifiedTokens } from '../token/verified-token-cache.ts';
 import { createClaimsCache, type ClaimsCache } from '../claims/claims-cache.ts';
 import { createClaimsEnricher, type ClaimsEnricher } from '../claims/enrich-claims.ts';
 import { createUserinfoClient, type ClaimsClient } from '../claims/userinfo-client.ts';
@@ -75,7 +76,11 @@ export function createIdentityComponents(
       onRefused: (kid, reason) => log.warn('refused a key from the JWKS', { kid, reason }),
       ...(hooks.onJwksFetch ? { onFetch: hooks.onJwksFetch } : {}),
     });
-    const verifyJwt = createTokenVerifier({ ...config.token, issuer: config.issuer, audience: config.audience, keys });
+    const verifyJwt = cacheVerifiedTokens(createTokenVerifier({ ...config.token, issuer: config.issuer, audience: config.audience, keys }), {
+      ttlSeconds: config.token.cacheTtlSeconds,
+      maxEntries: config.token.cacheMaxEntries,
+      now,
+    });
     const { clientId, clientSecret } = claimsConfig;
     const verifySigned = clientId
       ? createSignedUserinfoVerifier({
@@ -135,6 +140,7 @@ export function createIdentityComponents(
       enrich,
       logoutVerifier,
       close: async () => {
+        verifyJwt.close();
         await Promise.all(clients.map((c) => c?.close()));
       },
     };

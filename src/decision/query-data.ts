@@ -83,7 +83,8 @@ export function createDataQuery(deps: AuthorizerDeps): DataQueryRunner {
         t1 = t2 = t3 = performance.now();
         enriched = await deps.enrich(token, verified);
         t2 = t3 = performance.now();
-        input = { ...(input as Record<string, unknown> | undefined), subject: enriched.subject };
+        const subject = deps.filterSubject ? deps.filterSubject(enriched.subject, engine) : enriched.subject;
+        input = { ...(input as Record<string, unknown> | undefined), subject };
       } else {
         t1 = t2 = t3 = performance.now();
       }

@@ -12,6 +12,11 @@ export interface PolicyResult {
 export interface PolicyEngine {
   readonly revision: string;
   readonly entrypoints: readonly string[];
+  /**
+   * The only roles the policy can grant on (`policy.relevantRoles`): the keys or items of that
+   * bundle data. Undefined when not configured: the policy sees every role.
+   */
+  readonly relevantRoles: ReadonlySet<string> | undefined;
   /** Builtins the policy imports from the host (all supported, or the bundle was refused). */
   readonly builtins: readonly string[];
   /** Evaluates the configured entrypoint; deny unless the policy says exactly `true`. */
@@ -25,6 +30,8 @@ export interface PolicyEngine {
 
 export interface EngineOptions {
   readonly entrypoint: string;
+  /** A data path (`authz/role_grants`) whose keys or string items are the roles the policy uses. */
+  readonly relevantRoles?: string | undefined;
   readonly memoryInitialPages: number;
   readonly memoryMaxPages: number;
 }
@@ -68,6 +75,7 @@ export async function createPolicyEngine(bundle: Bundle, options: EngineOptions)
     );
   }
   const entrypointId = policy.entrypoints[options.entrypoint]!;
+  const relevantRoles = options.relevantRoles === undefined ? undefined : roleNamesAt(bundle.data, options.relevantRoles);
 
   const evaluate = (input: unknown, id: number): unknown => {
     let resultSet: { result?: unknown }[];
@@ -84,6 +92,7 @@ export async function createPolicyEngine(bundle: Bundle, options: EngineOptions)
 
   return {
     revision: bundle.manifest.revision,
+    relevantRoles,
     entrypoints,
     builtins: policy.builtins,
     decide(input) {
@@ -108,4 +117,17 @@ export function interpret(result: unknown): PolicyResult {
     return { allow: r.allow === true, reasons };
   }
   return { allow: false, reasons: undefined };
+}
+
+/** The role names at a data path: an object's keys or an array's strings. */
+function roleNamesAt(data: unknown, path: string): ReadonlySet<string> {
+  let cur: unknown = data;
+  for (const part of path.split(/[/.]/).filter(Boolean)) {
+    cur = cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, part) ? (cur as Record<string, unknown>)[part] : undefined;
+  }
+  if (Array.isArray(cur)) return new Set(cur.filter((r): r is string => typeof r === 'string'));
+  if (cur !== null && typeof cur === 'object') return new Set(Object.keys(cur));
+  throw new SidecarError('bundle_error', `policy.relevantRoles names data.${path.replace(/\//g, '.')}, which this bundle does not have as an object or array`, {
+    expose: true,
+  });
 }

@@ -265,3 +265,27 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000)
     await sleep(50);
   }
 }
+
+describe('policy.relevantRoles', () => {
+  it('gives the policy only the roles it can grant on, with the same decisions', async () => {
+    const many = ['orders-viewer', ...Array.from({ length: 5000 }, (_, i) => `api-${i}-reader`)];
+    const idp = await startTestIdp({ carol: { name: 'Carol', roles: many, groups: [] }, dave: { name: 'Dave', roles: ['api-1-reader'], groups: [] } });
+    const sc = await startTestSidecar(idp.issuer, { 'policy.relevantRoles': 'authz/role_grants' });
+    try {
+      const carol = await idp.token('carol');
+      const res = await fetch(`${sc.url}/authorize?explain=input`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${carol}`, 'content-type': 'application/json' },
+        body: JSON.stringify(get),
+      });
+      const body = (await res.json()) as any;
+      assert.equal(body.allow, true);
+      assert.deepEqual(body.input.subject.roles, ['orders-viewer']);
+      assert.equal((await sc.authorize(carol, del)).body.allow, false);
+      assert.equal((await sc.authorize(await idp.token('dave'), get)).body.allow, false);
+    } finally {
+      await sc.stop();
+      await idp.stop();
+    }
+  });
+});

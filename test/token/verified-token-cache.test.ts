@@ -1,0 +1,80 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cacheVerifiedTokens } from '../../src/token/verified-token-cache.ts';
+import { SidecarError } from '../../src/errors/sidecar-error.ts';
+import type { TokenVerifier, VerifiedToken } from '../../src/token/verify-token.ts';
+
+/** A verifier that counts its calls; tokens named `bad*` fail, others expire at `exp`. */
+function counting(exp: number) {
+  const calls: string[] = [];
+  const verify: TokenVerifier = async (token) => {
+    calls.push(token);
+    if (token.startsWith('bad')) throw new SidecarError('invalid_token', 'token signature is invalid');
+    return { payload: { sub: token, iss: 'i', exp }, header: { alg: 'RS256' } } as VerifiedToken;
+  };
+  return { verify, calls };
+}
+
+describe('verified token cache', () => {
+  it('verifies a repeated token once', async () => {
+    const t = { now: 1_000_000 };
+    const { verify, calls } = counting(2_000);
+    const cached = cacheVerifiedTokens(verify, { ttlSeconds: 60, maxEntries: 10, now: () => t.now });
+    try {
+      assert.equal((await cached('a.b.c')).payload.sub, 'a.b.c');
+      assert.equal((await cached('a.b.c')).payload.sub, 'a.b.c');
+      assert.deepEqual(calls, ['a.b.c']);
+      await cached('d.e.f');
+      assert.deepEqual(calls, ['a.b.c', 'd.e.f'], 'another token is verified on its own');
+    } finally {
+      cached.close();
+    }
+  });
+
+  it('never serves a cached verification past the token exp', async () => {
+    const t = { now: 1_000_000 };
+    const { verify, calls } = counting(1_010); // exp 10 s after "now"
+    const cached = cacheVerifiedTokens(verify, { ttlSeconds: 60, maxEntries: 10, now: () => t.now });
+    try {
+      await cached('a.b.c');
+      t.now += 11_000;
+      await cached('a.b.c');
+      assert.equal(calls.length, 2, 'after exp the token goes back through the verifier');
+    } finally {
+      cached.close();
+    }
+  });
+
+  it('does not cache failures', async () => {
+    const { verify, calls } = counting(2_000);
+    const cached = cacheVerifiedTokens(verify, { ttlSeconds: 60, maxEntries: 10, now: () => 1_000_000 });
+    try {
+      await assert.rejects(cached('bad.b.c'), (e: unknown) => e instanceof SidecarError && e.code === 'invalid_token');
+      await assert.rejects(cached('bad.b.c'));
+      assert.equal(calls.length, 2);
+    } finally {
+      cached.close();
+    }
+  });
+
+  it('ttl 0 verifies every time', async () => {
+    const { verify, calls } = counting(2_000);
+    const cached = cacheVerifiedTokens(verify, { ttlSeconds: 0, maxEntries: 10, now: () => 1_000_000 });
+    await cached('a.b.c');
+    await cached('a.b.c');
+    assert.equal(calls.length, 2);
+  });
+
+  it('stays bounded when full and still verifies new tokens', async () => {
+    const { verify, calls } = counting(2_000);
+    const cached = cacheVerifiedTokens(verify, { ttlSeconds: 60, maxEntries: 2, now: () => 1_000_000 });
+    try {
+      for (const t of ['a', 'b', 'c', 'c']) assert.equal((await cached(`${t}.x.y`)).payload.sub, `${t}.x.y`);
+      assert.deepEqual(calls, ['a.x.y', 'b.x.y', 'c.x.y', 'c.x.y'], 'c did not fit: verified both times');
+      await cached('a.x.y');
+      assert.equal(calls.length, 4, 'a is still cached');
+    } finally {
+      cached.close();
+    }
+  });
+});
