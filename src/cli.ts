@@ -6,6 +6,7 @@ import { SidecarError } from './errors/sidecar-error.ts';
 import { demoBanner, runDemo, DEMO_DECISION_LOG } from './demo/run-demo.ts';
 import { requestDemoToken } from './demo/request-token.ts';
 import { DEMO_IDP_PORT } from './demo/demo-users.ts';
+import { runAudit } from './decision-log/audit/audit-cli.ts';
 
 const HELP: Record<string, string> = {
   main: `authz-sidecar: verifies subject-only JWTs, fetches roles from OIDC userinfo, evaluates Rego
@@ -17,6 +18,7 @@ Commands:
   serve        run the sidecar with a config file and/or AUTHZ_* environment variables
   demo         run the embedded demo (loopback IdP with demo users + the sample bundle)
   demo token   print a demo user's access token from the running demo
+  audit        verify, query, summarise and replay decision logs ('audit --help')
 
 Run 'authz-sidecar <command> --help' for a command's options.`,
   serve: `Usage: authz-sidecar serve [--config <file>]
@@ -60,6 +62,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await serve(rest);
       case 'demo':
         return rest[0] === 'token' ? await demoToken(rest.slice(1)) : await demo(rest);
+      case 'audit':
+        return await runAudit(rest);
       default:
         process.stderr.write(`authz-sidecar: unknown command '${command}'\n\n${HELP['main']}\n`);
         return 2;

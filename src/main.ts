@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Config } from './config/config.ts';
 import { SidecarError } from './errors/sidecar-error.ts';
 import type { ProcessLog } from './lib/process-log.ts';
@@ -9,6 +10,7 @@ import { createClaimsEnricher, type ClaimsEnricher } from './claims/enrich-claim
 import { createUserinfoClient, type UserinfoClient } from './claims/userinfo-client.ts';
 import { createBundleLoader } from './policy/bundle-loader.ts';
 import { createDecisionLogger } from './decision-log/decision-logger.ts';
+import { renderDecisionLogMetrics } from './decision-log/render-metrics.ts';
 import { createAuthorizer } from './decision/authorize.ts';
 import { createApp } from './http/create-app.ts';
 import { startServer, type RunningServer } from './http/start-server.ts';
@@ -24,7 +26,12 @@ export interface Sidecar {
 
 /** Composition root: builds every component from the validated config and wires them. */
 export function createSidecar(config: Config, log: ProcessLog): Sidecar {
-  const decisionLog = createDecisionLogger(config.decisionLog.target, config.decisionLog.bufferEvents);
+  const decisionLog = createDecisionLogger({
+    ...config.decisionLog,
+    masking: config.decisionLog,
+    http: config.decisionLog.http.url ? { ...config.decisionLog.http, url: config.decisionLog.http.url } : undefined,
+    log,
+  });
   const cache = createClaimsCache(config.claims.cacheMaxEntries);
   const bundles = createBundleLoader({
     path: config.policy.bundle,
@@ -70,6 +77,8 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
     enrich: (token, verified) => pipeline!.enrich(token, verified),
     engine: () => bundles.engine,
     log: decisionLog,
+    bundleName: bundleNameOf(config.policy.bundle),
+    decisionPath: config.policy.entrypoint,
   });
   const app = createApp({
     authorize,
@@ -77,10 +86,17 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
     log,
     maxBodyBytes: config.http.maxBodyBytes,
     forwardAuthPath: config.http.forwardAuthPath,
+    decisionLogStatus: () => decisionLog.stats,
+    metrics: () => renderDecisionLogMetrics(decisionLog.stats),
   });
 
   return {
     async start() {
+      try {
+        await decisionLog.open();
+      } catch (err) {
+        throw new SidecarError('config_error', `cannot open the decision log '${config.decisionLog.target}': ${(err as Error).message}`, { cause: err, expose: true });
+      }
       server = await startServer(app, config);
       log.info('listening', { url: server.url });
       void bundles.reload();
@@ -107,8 +123,13 @@ export function createSidecar(config: Config, log: ProcessLog): Sidecar {
       await pipeline?.userinfo?.close();
       cache.close();
       await decisionLog.close();
-      const { written, dropped } = decisionLog.stats;
-      log.info('stopped', { decisions_logged: written, decisions_dropped: dropped });
+      const { logged, written, dropped } = decisionLog.stats;
+      log.info('stopped', { decisions: logged, decisions_logged: written, decisions_dropped: dropped });
     },
   };
+}
+
+/** `bundles/authz.tar.gz` → `authz`: the bundle's name in decision events, as OPA names bundles. */
+function bundleNameOf(path: string): string {
+  return basename(path).replace(/\.tar\.gz$|\.tgz$/, '') || 'authz';
 }

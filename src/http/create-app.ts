@@ -17,6 +17,10 @@ export interface AppOptions {
   readonly log: ProcessLog;
   readonly maxBodyBytes: number;
   readonly forwardAuthPath: string;
+  /** Decision log counters (drops by reason, per sink), served at GET /v1/status/decision-logs. */
+  readonly decisionLogStatus?: () => unknown;
+  /** Prometheus text exposition, served at GET /metrics. */
+  readonly metrics?: () => string;
 }
 
 /** The express application: routes, body limits and the error handler. Knows nothing of sockets. */
@@ -40,6 +44,17 @@ export function createApp(options: AppOptions): express.Express {
     if (reason === undefined) res.json({ status: 'ready' });
     else sendError(res, new SidecarError('not_ready', reason), options.log);
   });
+  const { decisionLogStatus, metrics } = options;
+  if (decisionLogStatus) {
+    app.get('/v1/status/decision-logs', (_req, res) => {
+      res.json(decisionLogStatus());
+    });
+  }
+  if (metrics) {
+    app.get('/metrics', (_req, res) => {
+      res.type('text/plain; version=0.0.4').send(metrics());
+    });
+  }
   app.post('/authorize', ready, json, authorizeRoute(options.authorize));
   app.all(options.forwardAuthPath, ready, forwardAuthRoute(options.authorize));
 

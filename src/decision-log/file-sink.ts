@@ -1,0 +1,292 @@
+import { open, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { ProcessLog } from '../lib/process-log.ts';
+import { chainRecord, EMPTY_CHAIN, parseRecord, type ChainHead, type ParsedRecord } from './hash-chain.ts';
+import { loadCheckpointSigner, type CheckpointSigner } from './checkpoints.ts';
+
+export interface FileSinkOptions {
+  readonly path: string;
+  /** Rotate before a record would take the file past this size; 0 never rotates. */
+  readonly maxBytes: number;
+  readonly checkpoint?: {
+    /** Private key file (PEM or JWK) that signs checkpoints. */
+    readonly keyFile: string;
+    readonly file: string;
+    readonly everyEvents: number;
+    readonly intervalMs: number;
+    readonly instance: string;
+  };
+  readonly log: ProcessLog;
+}
+
+export interface FileSinkStats {
+  readonly path: string;
+  readonly written: number;
+  readonly dropped: { readonly write_error: number };
+  /** seq of the last record written (-1: none yet). */
+  readonly seq: number;
+  readonly rotations: number;
+  readonly checkpoints: number;
+  readonly last_error: string | null;
+}
+
+export interface FileSink {
+  /**
+   * Finds where the chain stands (this file's last record, or the newest rotated file's), opens
+   * the file and loads the checkpoint key. Idempotent; write() opens on first use too, but calling
+   * it at startup turns an unwritable log or a bad key into a startup failure.
+   */
+  open(): Promise<void>;
+  /** Chains and appends events (JSON, one per element); resolves when they are written or counted as dropped. */
+  write(events: readonly string[]): Promise<void>;
+  /** Writes a final checkpoint and closes the files. */
+  close(): Promise<void>;
+  readonly stats: FileSinkStats;
+}
+
+/** Longest last line read back when resuming the chain; a decision with a 30,000-role input is ~1 MiB. */
+const MAX_TAIL_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The tamper-evident file sink: JSON lines, each record chained to the previous one by hash
+ * (hash-chain.ts). The chain continues across rotation (the first record of a new file links to
+ * the last of the rotated one) and across restarts (the chain head is read back from the file).
+ * Rotated files are renamed `<path>.<n>`, n growing, and never touched again.
+ *
+ * Write failures are counted per record (`write_error`) and do not advance the chain, so the
+ * records that did reach the disk still verify as one chain.
+ */
+export function createFileSink(options: FileSinkOptions): FileSink {
+  const { path, maxBytes, checkpoint, log } = options;
+  let handle: FileHandle | undefined;
+  let head: ChainHead = EMPTY_CHAIN;
+  let fileBytes = 0;
+  let nextRotation = 1;
+  let written = 0;
+  let writeErrors = 0;
+  let rotations = 0;
+  let checkpoints = 0;
+  let lastError: string | null = null;
+  let sinceCheckpoint = 0;
+  let checkpointHandle: FileHandle | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let signer: CheckpointSigner | undefined;
+  let opening: Promise<void> | undefined;
+  // Writes, rotations and checkpoints run one at a time, in order.
+  let lane: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = lane.then(fn, fn);
+    lane = run.catch(() => undefined);
+    return run;
+  };
+
+  const writeCheckpoint = async (): Promise<void> => {
+    if (!checkpoint || !signer || sinceCheckpoint === 0 || head.seq < 0) return;
+    try {
+      const line = await signer.line({
+        typ: 'authz-sidecar/decision-log-checkpoint',
+        seq: head.seq,
+        hash: head.hash,
+        file: basename(path),
+        time: new Date().toISOString(),
+        instance: checkpoint.instance,
+      });
+      checkpointHandle ??= await open(checkpoint.file, 'a');
+      await checkpointHandle.writeFile(line);
+      checkpoints++;
+      sinceCheckpoint = 0;
+      // A second copy outside this host's files, for whoever collects the process log.
+      log.info('decision log checkpoint', { seq: head.seq, hash: head.hash, checkpoint: JSON.parse(line).jws });
+    } catch (err) {
+      lastError = `checkpoint: ${(err as Error).message}`;
+      log.error('decision log checkpoint failed', { detail: (err as Error).message });
+    }
+  };
+
+  const rotate = async (): Promise<void> => {
+    await writeCheckpoint();
+    await handle?.close();
+    handle = undefined;
+    const to = `${path}.${nextRotation++}`;
+    await rename(path, to);
+    rotations++;
+    fileBytes = 0;
+    log.info('decision log rotated', { file: to, last_seq: head.seq });
+  };
+
+  const appendChunk = async (chunk: string, records: number, next: ChainHead): Promise<void> => {
+    if (records === 0) return;
+    try {
+      handle ??= await open(path, 'a');
+      await handle.writeFile(chunk);
+      fileBytes += Buffer.byteLength(chunk);
+      head = next;
+      written += records;
+      sinceCheckpoint += records;
+      if (lastError !== null) log.info('decision log writes succeed again', { path });
+      lastError = null;
+    } catch (err) {
+      writeErrors += records;
+      if (lastError === null) log.error('decision log write failed; records are dropped and counted', { path, detail: (err as Error).message });
+      lastError = (err as Error).message;
+    }
+  };
+
+  const doOpen = async (): Promise<void> => {
+    if (checkpoint) signer = await loadCheckpointSigner(checkpoint.keyFile);
+    const found = await findChainHead(path);
+    head = found.head;
+    fileBytes = found.bytes;
+    nextRotation = found.nextRotation;
+    if (found.legacy) {
+      // An unchained file (written before hash chaining) is set aside, so the new chain starts in a clean file.
+      const to = `${path}.${nextRotation++}`;
+      await rename(path, to);
+      fileBytes = 0;
+      log.warn('decision log file holds no hash-chained records; moved aside, a new chain starts', { moved_to: to });
+    }
+    handle = await open(path, 'a');
+    if (found.torn && !found.legacy) {
+      // Ends the torn last line so it stays one unreadable line and cannot merge with the next record.
+      await handle.writeFile('\n');
+      fileBytes++;
+      log.warn('decision log ended in a partial line (a crash while writing?); audit verify will report it', { path });
+    }
+    if (checkpoint) {
+      checkpointHandle = await open(checkpoint.file, 'a');
+      timer = setInterval(() => void serial(writeCheckpoint), checkpoint.intervalMs);
+      timer.unref();
+    }
+  };
+  const ensureOpen = (): Promise<void> => {
+    opening ??= doOpen().catch((err: unknown) => {
+      opening = undefined;
+      throw err;
+    });
+    return opening;
+  };
+
+  return {
+    open: ensureOpen,
+    write(events) {
+      return serial(async () => {
+        try {
+          await ensureOpen();
+        } catch (err) {
+          writeErrors += events.length;
+          lastError = `open: ${(err as Error).message}`;
+          return;
+        }
+        let chunk = '';
+        let chunkBytes = 0;
+        let records = 0;
+        let next = head;
+        for (const json of events) {
+          let rec = chainRecord(json, next);
+          const size = Buffer.byteLength(rec.line);
+          if (maxBytes > 0 && fileBytes + chunkBytes > 0 && fileBytes + chunkBytes + size > maxBytes) {
+            await appendChunk(chunk, records, next);
+            const failed = head.seq !== next.seq;
+            chunk = '';
+            chunkBytes = records = 0;
+            if (!failed) {
+              try {
+                await rotate();
+              } catch (err) {
+                lastError = `rotation: ${(err as Error).message}`;
+                log.error('decision log rotation failed; writing on in the same file', { path, detail: (err as Error).message });
+              }
+            }
+            // After a failed chunk the chain continues from the last record actually written.
+            next = head;
+            rec = chainRecord(json, next);
+          }
+          chunk += rec.line;
+          chunkBytes += size;
+          records++;
+          next = rec.head;
+        }
+        await appendChunk(chunk, records, next);
+        if (checkpoint && sinceCheckpoint >= checkpoint.everyEvents) await writeCheckpoint();
+      });
+    },
+    close() {
+      return serial(async () => {
+        clearInterval(timer);
+        await writeCheckpoint();
+        await handle?.close();
+        await checkpointHandle?.close();
+        handle = checkpointHandle = undefined;
+      });
+    },
+    get stats() {
+      return { path, written, dropped: { write_error: writeErrors }, seq: head.seq, rotations, checkpoints, last_error: lastError };
+    },
+  };
+}
+
+interface FoundHead {
+  readonly head: ChainHead;
+  readonly bytes: number;
+  readonly nextRotation: number;
+  readonly torn: boolean;
+  readonly legacy: boolean;
+}
+
+/** Where to continue: the last record of `path`, or of the newest rotated `<path>.<n>` when `path` is empty or absent. */
+async function findChainHead(path: string): Promise<FoundHead> {
+  const rotated = await rotatedFiles(path);
+  const nextRotation = rotated.length > 0 ? rotated[rotated.length - 1]!.n + 1 : 1;
+  const size = await stat(path).then((s) => (s.isFile() ? s.size : 0), () => 0);
+  if (size > 0) {
+    const { rec, torn } = await lastRecord(path, size);
+    return { head: rec ? { seq: rec.seq, hash: rec.hash } : EMPTY_CHAIN, bytes: size, nextRotation, torn, legacy: rec === undefined };
+  }
+  const newest = rotated.at(-1);
+  if (newest) {
+    const s = await stat(newest.file);
+    const { rec } = s.size > 0 ? await lastRecord(newest.file, s.size) : { rec: undefined };
+    if (rec) return { head: { seq: rec.seq, hash: rec.hash }, bytes: 0, nextRotation, torn: false, legacy: false };
+  }
+  return { head: EMPTY_CHAIN, bytes: 0, nextRotation, torn: false, legacy: false };
+}
+
+/** `<path>.<n>` files beside `path`, by n. */
+export async function rotatedFiles(path: string): Promise<{ file: string; n: number }[]> {
+  const dir = dirname(path);
+  const name = basename(path);
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  const out: { file: string; n: number }[] = [];
+  for (const e of entries) {
+    if (e.startsWith(`${name}.`) && /^\d+$/.test(e.slice(name.length + 1))) out.push({ file: join(dir, e), n: Number(e.slice(name.length + 1)) });
+  }
+  return out.sort((a, b) => a.n - b.n);
+}
+
+/** Lines looked at, from the end, for the last chained record (a crash may leave a torn or empty line after it). */
+const TAIL_LINES = 16;
+
+/** The last chained record among the last lines of a file, and whether the file ends in a partial line. */
+async function lastRecord(file: string, size: number): Promise<{ rec: ParsedRecord | undefined; torn: boolean }> {
+  const fh = await open(file, 'r');
+  try {
+    let want = Math.min(size, 256 * 1024);
+    for (;;) {
+      const buf = Buffer.alloc(want);
+      await fh.read(buf, 0, want, size - want);
+      const torn = buf[buf.length - 1] !== 0x0a;
+      const lines = buf.toString('utf8').split('\n');
+      lines.pop(); // "" after the final newline, or the torn fragment
+      if (want < size) lines.shift(); // may start mid-line
+      let tried = 0;
+      for (let i = lines.length - 1; i >= 0 && tried < TAIL_LINES; i--, tried++) {
+        const rec = parseRecord(lines[i]!);
+        if (rec) return { rec, torn };
+      }
+      if (tried >= TAIL_LINES || want === size || want >= MAX_TAIL_BYTES) return { rec: undefined, torn };
+      want = Math.min(size, want * 4, MAX_TAIL_BYTES);
+    }
+  } finally {
+    await fh.close();
+  }
+}
