@@ -146,6 +146,7 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
     },
     log(event, maskPolicy) {
       logged++;
+      if (!file && !stdout && !http) return; // target none, no upload: nothing to mask or write
       if (queue.length >= options.bufferEvents) {
         bufferFull++;
         return;

@@ -95,32 +95,40 @@ const filterOptions = {
 
 class UsageError extends Error {}
 
+/** Where the commands print; the process's stdout and stderr by default. */
+export interface AuditIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const PROCESS_IO: AuditIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
 /** `authz-sidecar audit …`; resolves to the exit code. */
-export async function runAudit(argv: readonly string[]): Promise<number> {
+export async function runAudit(argv: readonly string[], io: AuditIo = PROCESS_IO): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
       case 'verify':
-        return await verify(args);
+        return await verify(args, io);
       case 'query':
-        return await query(args);
+        return await query(args, io);
       case 'stats':
-        return await stats(args);
+        return await stats(args, io);
       case 'replay':
-        return await replay(args);
+        return await replay(args, io);
       case undefined:
       case '-h':
       case '--help':
-        process.stdout.write(`${AUDIT_HELP}\n`);
+        io.out(`${AUDIT_HELP}\n`);
         return command === undefined ? 2 : 0;
       default:
-        process.stderr.write(`authz-sidecar audit: unknown command '${command}'\n\n${AUDIT_HELP}\n`);
+        io.err(`authz-sidecar audit: unknown command '${command}'\n\n${AUDIT_HELP}\n`);
         return 2;
     }
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
-      process.stderr.write(`authz-sidecar audit ${command}: ${(err as Error).message}\n`);
+      io.err(`authz-sidecar audit ${command}: ${(err as Error).message}\n`);
       return 2;
     }
     throw err;
@@ -166,9 +174,9 @@ function positiveInt(values: Record<string, unknown>, name: string, fallback: nu
   return n;
 }
 
-async function verify(args: readonly string[]): Promise<number> {
+async function verify(args: readonly string[], io: AuditIo): Promise<number> {
   const { values, files, help } = parse('verify', args, { key: { type: 'string' }, 'require-genesis': { type: 'boolean' }, json: { type: 'boolean' } });
-  if (help) return printHelp('verify');
+  if (help) return printHelp('verify', io);
   let key: KeyObject | undefined;
   if (typeof values['key'] === 'string') {
     try {
@@ -178,7 +186,7 @@ async function verify(args: readonly string[]): Promise<number> {
     }
   }
   const report = await verifyLog(files, { ...(key ? { key } : {}), requireGenesis: values['require-genesis'] === true });
-  process.stdout.write(values['json'] ? `${JSON.stringify(report, null, 2)}\n` : formatVerify(report));
+  io.out(values['json'] ? `${JSON.stringify(report, null, 2)}\n` : formatVerify(report));
   return report.ok ? 0 : 1;
 }
 
@@ -200,19 +208,19 @@ function formatVerify(r: VerifyReport): string {
   return `${out.join('\n')}\n`;
 }
 
-async function query(args: readonly string[]): Promise<number> {
+async function query(args: readonly string[], io: AuditIo): Promise<number> {
   const { values, files, help } = parse('query', args, { ...filterOptions, limit: { type: 'string' }, json: { type: 'boolean' } });
-  if (help) return printHelp('query');
+  if (help) return printHelp('query', io);
   const match = eventMatcher(filterFrom(values));
   const limit = positiveInt(values, 'limit', Number.MAX_SAFE_INTEGER);
   let n = 0;
   const unreadable = { count: 0 };
   for await (const { event } of readEvents(files, unreadable)) {
     if (!match(event)) continue;
-    process.stdout.write(values['json'] ? `${JSON.stringify(event)}\n` : `${formatEvent(event)}\n`);
+    io.out(values['json'] ? `${JSON.stringify(event)}\n` : `${formatEvent(event)}\n`);
     if (++n >= limit) break;
   }
-  if (unreadable.count > 0) process.stderr.write(`authz-sidecar audit query: ${unreadable.count} lines were not JSON and were skipped (run audit verify)\n`);
+  if (unreadable.count > 0) io.err(`authz-sidecar audit query: ${unreadable.count} lines were not JSON and were skipped (run audit verify)\n`);
   return 0;
 }
 
@@ -233,15 +241,15 @@ function formatEvent(e: Record<string, unknown>): string {
   ].join('  ');
 }
 
-async function stats(args: readonly string[]): Promise<number> {
+async function stats(args: readonly string[], io: AuditIo): Promise<number> {
   const { values, files, help } = parse('stats', args, { ...filterOptions, top: { type: 'string' }, json: { type: 'boolean' } });
-  if (help) return printHelp('stats');
+  if (help) return printHelp('stats', io);
   const match = eventMatcher(filterFrom(values));
   const top = positiveInt(values, 'top', 10);
   const summarizer = createSummarizer();
   for await (const { event } of readEvents(files)) if (match(event)) summarizer.add(event);
   const s = summarizer.result(top);
-  process.stdout.write(values['json'] ? `${JSON.stringify(s, null, 2)}\n` : formatStats(s));
+  io.out(values['json'] ? `${JSON.stringify(s, null, 2)}\n` : formatStats(s));
   return 0;
 }
 
@@ -262,7 +270,7 @@ function formatStats(s: LogSummary): string {
   ].join('\n')}\n`;
 }
 
-async function replay(args: readonly string[]): Promise<number> {
+async function replay(args: readonly string[], io: AuditIo): Promise<number> {
   const { values, files, help } = parse('replay', args, {
     ...filterOptions,
     bundle: { type: 'string' },
@@ -271,7 +279,7 @@ async function replay(args: readonly string[]): Promise<number> {
     'exit-code': { type: 'boolean' },
     json: { type: 'boolean' },
   });
-  if (help) return printHelp('replay');
+  if (help) return printHelp('replay', io);
   if (typeof values['bundle'] !== 'string') throw new UsageError(`--bundle <bundle.tar.gz> is required\n\n${HELP['replay']}`);
   const report = await replayLog(files, {
     bundle: values['bundle'],
@@ -279,7 +287,7 @@ async function replay(args: readonly string[]): Promise<number> {
     filter: filterFrom(values),
     maxListed: positiveInt(values, 'limit', 50),
   });
-  process.stdout.write(values['json'] ? `${JSON.stringify(report, null, 2)}\n` : formatReplay(report));
+  io.out(values['json'] ? `${JSON.stringify(report, null, 2)}\n` : formatReplay(report));
   return values['exit-code'] && report.allowToDeny + report.denyToAllow > 0 ? 1 : 0;
 }
 
@@ -310,7 +318,7 @@ function formatReplay(r: ReplayReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function printHelp(name: string): number {
-  process.stdout.write(`${HELP[name]}\n`);
+function printHelp(name: string, io: AuditIo): number {
+  io.out(`${HELP[name]}\n`);
   return 0;
 }
