@@ -25,7 +25,8 @@ Run 'authz-sidecar <command> --help' for a command's options.`,
 
 Runs the sidecar. Configuration comes from a YAML or JSON file (--config or AUTHZ_CONFIG)
 with environment overrides: AUTHZ_ISSUER, AUTHZ_AUDIENCE, AUTHZ_BUNDLE, AUTHZ_LISTEN,
-AUTHZ_DECISION_LOG, AUTHZ_ENTRYPOINT, AUTHZ_HMAC_SECRET. Every key: docs/configuration.md.
+AUTHZ_DECISION_LOG, AUTHZ_ENTRYPOINT, AUTHZ_HMAC_SECRET, AUTHZ_DECISION_LOG_URL,
+AUTHZ_DECISION_LOG_TOKEN, AUTHZ_DECISION_LOG_CHECKPOINT_KEY. Every key: docs/configuration.md.
 An invalid configuration exits with status 2 and a message naming the key.
 SIGTERM or SIGINT stops gracefully (in-flight requests finish, the decision log is flushed).
 

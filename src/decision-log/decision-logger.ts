@@ -55,8 +55,10 @@ export interface DecisionLogger {
 }
 
 const NO_MASKING: MaskRules = { erase: [], mask: [], eraseTokens: true };
-/** Events masked and serialised per turn of the event loop, so a backlog cannot starve requests. */
-const BATCH = 512;
+/** Events masked and serialised per turn of the event loop, so a backlog cannot starve requests... */
+const BATCH_EVENTS = 512;
+/** ...nor hold more than about this much serialised JSON at once (a 5,000-role input is ~90 KiB). */
+const BATCH_BYTES = 1024 * 1024;
 
 /**
  * The decision log: decisions are queued on the request path (one array push) and everything
@@ -89,7 +91,12 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
   const stdout: StreamSink | undefined = options.target === 'stdout' ? createStreamSink(process.stdout) : undefined;
   const http: HttpSink | undefined = options.http ? createHttpSink({ ...options.http, log }) : undefined;
 
-  let queue: { event: DecisionEventDraft; maskPolicy: MaskPolicy | undefined }[] = [];
+  type Entry = { event: DecisionEventDraft; maskPolicy: MaskPolicy | undefined } | undefined;
+  // New decisions go to `queue`; the pump swaps it for `taking` and works through it by index.
+  let queue: Entry[] = [];
+  let taking: Entry[] = [];
+  let at = 0;
+  const waiting = (): number => queue.length + taking.length - at;
   let logged = 0;
   let bufferFull = 0;
   let maskErrors = 0;
@@ -120,22 +127,45 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
   };
 
   const pump = async (): Promise<void> => {
-    while (queue.length > 0) {
-      const batch = queue.length <= BATCH ? queue : queue.slice(0, BATCH);
-      queue = queue.length <= BATCH ? [] : queue.slice(BATCH);
-      const lines = batch.map((q) => serialise(q.event, q.maskPolicy));
+    for (;;) {
+      if (at >= taking.length) {
+        if (queue.length === 0) break;
+        taking = queue;
+        queue = [];
+        at = 0;
+      }
+      const lines: string[] = [];
+      let bytes = 0;
+      const start = at;
+      while (at < taking.length && at - start < BATCH_EVENTS && bytes < BATCH_BYTES) {
+        const q = taking[at]!;
+        taking[at++] = undefined; // let the event go as soon as it is serialised
+        let json: string;
+        try {
+          json = serialise(q.event, q.maskPolicy);
+        } catch (err) {
+          // A bug in masking must not stop the log (nor crash the process): the decision is recorded without its input.
+          maskErrors++;
+          const { input: _unmasked, ...rest } = q.event as unknown as Record<string, unknown>;
+          json = JSON.stringify({ schema_version: DECISION_EVENT_VERSION, ...rest, labels, erased: ['/input'], mask_error: `internal: ${(err as Error).message}` });
+        }
+        lines.push(json);
+        bytes += json.length;
+      }
       http?.enqueue(lines);
       if (file) await file.write(lines);
       if (stdout) await stdout.write(lines);
-      if (queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (waiting() > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    taking = [];
+    at = 0;
   };
   const schedule = (): Promise<void> => {
     pumping ??= new Promise<void>((resolve) => setImmediate(resolve))
       .then(pump)
       .finally(() => {
         pumping = undefined;
-        if (queue.length > 0) void schedule();
+        if (waiting() > 0) void schedule();
       });
     return pumping;
   };
@@ -147,7 +177,7 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
     log(event, maskPolicy) {
       logged++;
       if (!file && !stdout && !http) return; // target none, no upload: nothing to mask or write
-      if (queue.length >= options.bufferEvents) {
+      if (waiting() >= options.bufferEvents) {
         bufferFull++;
         return;
       }
@@ -155,7 +185,7 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
       void schedule();
     },
     async flush() {
-      while (queue.length > 0 || pumping) await (pumping ?? schedule());
+      while (waiting() > 0 || pumping) await (pumping ?? schedule());
     },
     async close() {
       await this.flush();
@@ -170,7 +200,7 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
         Object.values(sinks.http?.dropped ?? {}).reduce((a, b) => a + b, 0);
       return {
         logged,
-        buffered: queue.length,
+        buffered: waiting(),
         written: sinks.file?.written ?? sinks.stdout?.written ?? sinks.http?.sent ?? 0,
         dropped: bufferFull + sinkDrops,
         drops: { buffer_full: bufferFull },

@@ -80,14 +80,14 @@ export function createFileSink(options: FileSinkOptions): FileSink {
     return run;
   };
 
-  const writeCheckpoint = async (): Promise<void> => {
+  const writeCheckpoint = async (file = basename(path)): Promise<void> => {
     if (!checkpoint || !signer || sinceCheckpoint === 0 || head.seq < 0) return;
     try {
       const line = await signer.line({
         typ: 'authz-sidecar/decision-log-checkpoint',
         seq: head.seq,
         hash: head.hash,
-        file: basename(path),
+        file,
         time: new Date().toISOString(),
         instance: checkpoint.instance,
       });
@@ -104,29 +104,47 @@ export function createFileSink(options: FileSinkOptions): FileSink {
   };
 
   const rotate = async (): Promise<void> => {
-    await writeCheckpoint();
+    const to = `${path}.${nextRotation}`;
+    await writeCheckpoint(basename(to));
     await handle?.close();
     handle = undefined;
-    const to = `${path}.${nextRotation++}`;
     await rename(path, to);
+    nextRotation++;
     rotations++;
     fileBytes = 0;
     log.info('decision log rotated', { file: to, last_seq: head.seq });
   };
 
-  const appendChunk = async (chunk: string, records: number, next: ChainHead): Promise<void> => {
-    if (records === 0) return;
+  /**
+   * Appends chained records. On failure, the records that reached the disk whole (a write can fail
+   * half-way, on a full disk) count as written and the chain continues after them; a partial
+   * record is ended with a newline (verify reports it as malformed); the rest count as dropped.
+   */
+  const appendChunk = async (chunk: Chunk): Promise<void> => {
+    if (chunk.records.length === 0) return;
+    const before = fileBytes;
     try {
       handle ??= await open(path, 'a');
-      await handle.writeFile(chunk);
-      fileBytes += Buffer.byteLength(chunk);
-      head = next;
-      written += records;
-      sinceCheckpoint += records;
+      await handle.writeFile(chunk.text);
+      fileBytes += chunk.bytes;
+      head = chunk.records[chunk.records.length - 1]!.head;
+      written += chunk.records.length;
+      sinceCheckpoint += chunk.records.length;
       if (lastError !== null) log.info('decision log writes succeed again', { path });
       lastError = null;
     } catch (err) {
-      writeErrors += records;
+      const landed = await handle?.stat().then((s) => (s.isFile() ? s.size - before : 0), () => 0) ?? 0;
+      const whole = chunk.records.filter((r) => r.end <= landed);
+      if (whole.length > 0) {
+        head = whole[whole.length - 1]!.head;
+        written += whole.length;
+        sinceCheckpoint += whole.length;
+      }
+      fileBytes = before + Math.max(landed, 0);
+      if (landed > (whole.at(-1)?.end ?? 0)) {
+        await handle?.writeFile('\n').then(() => fileBytes++, () => undefined);
+      }
+      writeErrors += chunk.records.length - whole.length;
       if (lastError === null) log.error('decision log write failed; records are dropped and counted', { path, detail: (err as Error).message });
       lastError = (err as Error).message;
     }
@@ -154,7 +172,7 @@ export function createFileSink(options: FileSinkOptions): FileSink {
     }
     if (checkpoint) {
       checkpointHandle = await open(checkpoint.file, 'a');
-      timer = setInterval(() => void serial(writeCheckpoint), checkpoint.intervalMs);
+      timer = setInterval(() => void serial(() => writeCheckpoint()), checkpoint.intervalMs);
       timer.unref();
     }
   };
@@ -177,36 +195,35 @@ export function createFileSink(options: FileSinkOptions): FileSink {
           lastError = `open: ${(err as Error).message}`;
           return;
         }
-        let chunk = '';
-        let chunkBytes = 0;
-        let records = 0;
+        let chunk = newChunk();
         let next = head;
         for (const json of events) {
           let rec = chainRecord(json, next);
-          const size = Buffer.byteLength(rec.line);
-          if (maxBytes > 0 && fileBytes + chunkBytes > 0 && fileBytes + chunkBytes + size > maxBytes) {
-            await appendChunk(chunk, records, next);
-            const failed = head.seq !== next.seq;
-            chunk = '';
-            chunkBytes = records = 0;
-            if (!failed) {
+          let size = Buffer.byteLength(rec.line);
+          if (maxBytes > 0 && fileBytes + chunk.bytes > 0 && fileBytes + chunk.bytes + size > maxBytes) {
+            const expected = next.seq;
+            await appendChunk(chunk);
+            chunk = newChunk();
+            if (head.seq === expected) {
               try {
                 await rotate();
               } catch (err) {
                 lastError = `rotation: ${(err as Error).message}`;
                 log.error('decision log rotation failed; writing on in the same file', { path, detail: (err as Error).message });
               }
+            } else {
+              // The write failed: the chain continues from the last record that reached the disk.
+              next = head;
+              rec = chainRecord(json, next);
+              size = Buffer.byteLength(rec.line);
             }
-            // After a failed chunk the chain continues from the last record actually written.
-            next = head;
-            rec = chainRecord(json, next);
           }
-          chunk += rec.line;
-          chunkBytes += size;
-          records++;
+          chunk.text += rec.line;
+          chunk.bytes += size;
+          chunk.records.push({ end: chunk.bytes, head: rec.head });
           next = rec.head;
         }
-        await appendChunk(chunk, records, next);
+        await appendChunk(chunk);
         if (checkpoint && sinceCheckpoint >= checkpoint.everyEvents) await writeCheckpoint();
       });
     },
@@ -224,6 +241,15 @@ export function createFileSink(options: FileSinkOptions): FileSink {
     },
   };
 }
+
+/** Records about to be appended: their text, and where each ends (bytes) with the chain head after it. */
+interface Chunk {
+  text: string;
+  bytes: number;
+  readonly records: { readonly end: number; readonly head: ChainHead }[];
+}
+
+const newChunk = (): Chunk => ({ text: '', bytes: 0, records: [] });
 
 interface FoundHead {
   readonly head: ChainHead;

@@ -65,6 +65,7 @@ const MAX_RETRY_AFTER_MS = 3_600_000;
  */
 export function createHttpSink(options: HttpSinkOptions): HttpSink {
   const { log } = options;
+  const shownUrl = withoutCredentials(options.url);
   const buffer = createUploadBuffer(options.bufferMaxEvents, options.bufferMaxBytes, options.batchMaxBytes);
   const agent = new Agent({ connections: 2, connectTimeout: Math.min(options.timeoutMs, 10_000) });
   const stopping = new AbortController();
@@ -106,7 +107,7 @@ export function createHttpSink(options: HttpSinkOptions): HttpSink {
         ok++;
         failures = 0;
         retryAt = 0;
-        if (lastError !== null) log.info('decision log upload works again', { url: options.url });
+        if (lastError !== null) log.info('decision log upload works again', { url: shownUrl });
         lastError = null;
         return;
       }
@@ -117,7 +118,7 @@ export function createHttpSink(options: HttpSinkOptions): HttpSink {
       rejected += batch.length;
       failed++;
       lastError = `HTTP ${status}: the batch of ${batch.length} events was refused and dropped (retrying cannot help)`;
-      log.error('decision log upload refused; batch dropped', { url: options.url, status, events: batch.length });
+      log.error('decision log upload refused; batch dropped', { url: shownUrl, status, events: batch.length });
     } catch (err) {
       fail(batch, (err as Error).message || String(err), undefined);
     }
@@ -128,7 +129,7 @@ export function createHttpSink(options: HttpSinkOptions): HttpSink {
     failures++;
     const delay = retryAfter ?? backoff();
     retryAt = Date.now() + delay;
-    if (lastError === null) log.warn('decision log upload failed; retrying', { url: options.url, detail: reason, retry_in_ms: delay });
+    if (lastError === null) log.warn('decision log upload failed; retrying', { url: shownUrl, detail: reason, retry_in_ms: delay });
     lastError = reason;
     buffer.putBack(batch);
   };
@@ -183,13 +184,13 @@ export function createHttpSink(options: HttpSinkOptions): HttpSink {
         clearTimeout(giveUp);
         const left = buffer.clear();
         shutdownDrops += left;
-        if (left > 0) log.error('decision log upload: events left undelivered at shutdown', { url: options.url, events: left, detail: lastError });
+        if (left > 0) log.error('decision log upload: events left undelivered at shutdown', { url: shownUrl, events: left, detail: lastError });
         await agent.destroy().catch(() => undefined);
       }
     },
     get stats() {
       return {
-        url: options.url,
+        url: shownUrl,
         sent,
         buffered_events: buffer.events,
         buffered_bytes: buffer.bytes,
@@ -210,4 +211,12 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
   const ms = /^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v) - now;
   if (!Number.isFinite(ms)) return undefined;
   return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
+}
+
+/** The URL as shown in stats and logs: user info (`https://user:secret@…`) removed. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
 }

@@ -43,7 +43,16 @@ export async function startServer(handler: RequestListener, config: Config): Pro
     url,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // server.close() waits for every connection to end but closes only those idle right now: a
+        // keep-alive client (a proxy's pool) that keeps sending on its open connections would hold
+        // the process, and the decision log's flush, forever. So every answer from now on closes
+        // its connection, and connections that become idle are closed as they do.
+        server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

@@ -21,6 +21,7 @@ const BIN = join(ROOT, 'bin/authz-sidecar.js');
 /** Requests from `concurrency` loops until `stop()` or the server goes away; collects the decision ids answered. */
 function load(url: string, tokens: string[], concurrency: number) {
   const ids: string[] = [];
+  const statuses = new Map<number, number>();
   let stopped = false;
   const bodies = [
     { method: 'GET', path: '/api/orders/1' },
@@ -35,6 +36,7 @@ function load(url: string, tokens: string[], concurrency: number) {
           headers: { authorization: `Bearer ${tokens[i % tokens.length]}`, 'content-type': 'application/json' },
           body: JSON.stringify(bodies[i % bodies.length]),
         });
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         const body = (await res.json()) as { decision_id?: string };
         if (body.decision_id) ids.push(body.decision_id);
       } catch {
@@ -44,12 +46,23 @@ function load(url: string, tokens: string[], concurrency: number) {
   });
   return {
     ids,
+    /** Answers by status, for failure messages. */
+    statuses: () => JSON.stringify(Object.fromEntries(statuses)),
     async stop() {
       stopped = true;
       await Promise.all(loops);
     },
     done: Promise.all(loops),
   };
+}
+
+/** Waits for `cond`, failing (not hanging) after `ms`. */
+async function until(cond: () => boolean | Promise<boolean>, what: () => string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
+    await sleep(20);
+  }
 }
 
 const records = (file: string): any[] => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -65,10 +78,10 @@ describe('decision log: nothing lost', () => {
     await idp.stop();
   });
 
-  it('under sustained load with the file sink, the log holds exactly one record per decision, and verifies', async () => {
+  it('under sustained load with the file sink, the log holds exactly one record per decision, and verifies', { timeout: 90_000 }, async () => {
     const sc = await startTestSidecar(idp.issuer, { 'decisionLog.file.maxBytes': 256 * 1024 });
     const l = load(sc.url, tokens, 16);
-    while (l.ids.length < 800) await sleep(20);
+    await until(() => l.ids.length >= 800, () => `800 decisions (answers so far: ${l.statuses()})`);
     await l.stop();
     const status = (await (await fetch(`${sc.url}/v1/status/decision-logs`)).json()) as { logged: number };
     assert.equal(status.logged, l.ids.length, 'every request was answered with a decision');
@@ -83,7 +96,7 @@ describe('decision log: nothing lost', () => {
     assert.equal(report.records, l.ids.length);
   });
 
-  it('SIGTERM during load: the real process flushes every decision, drops none, and signs a last checkpoint', async () => {
+  it('SIGTERM during load: the real process flushes every decision, drops none, and signs a last checkpoint', { timeout: 90_000 }, async () => {
     const dir = tempDir('authz-sigterm-');
     const log = join(dir, 'decisions.log');
     const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -112,9 +125,9 @@ describe('decision log: nothing lost', () => {
           }
         });
       });
-      for (let i = 0; i < 100 && (await fetch(`${url}/ready`)).status !== 200; i++) await sleep(50);
+      await until(async () => (await fetch(`${url}/ready`)).status === 200, () => `/ready (process log: ${stderr})`);
       const l = load(url, tokens, 16);
-      while (l.ids.length < 200) await sleep(10);
+      await until(() => l.ids.length >= 200, () => `200 decisions (answers so far: ${l.statuses()})`);
       child.kill('SIGTERM'); // while 16 requests are in flight
       const [code] = await once(child, 'exit');
       await l.done;
