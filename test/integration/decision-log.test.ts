@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -14,7 +14,7 @@ import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
 import { startTestSidecar } from '../helpers/test-sidecar.ts';
 import { verifyLog } from '../../src/decision-log/audit/verify-log.ts';
 import { loadPublicKey } from '../../src/decision-log/checkpoints.ts';
-import { rotatedFiles } from '../../src/decision-log/file-sink.ts';
+import { rotatedFiles } from '../../src/decision-log/find-chain-head.ts';
 
 const BIN = join(ROOT, 'bin/authz-sidecar.js');
 
@@ -145,6 +145,19 @@ describe('decision log: nothing lost', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+});
+
+describe('decision log: startup', () => {
+  it('the sidecar refuses to start (exit 2, naming the log) when its decision log cannot be opened', () => {
+    const r = spawnSync(process.execPath, [BIN, 'serve'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { PATH: process.env['PATH'] ?? '', AUTHZ_ISSUER: 'https://idp.example', AUTHZ_BUNDLE: SAMPLE_BUNDLE, AUTHZ_LISTEN: '127.0.0.1:0', AUTHZ_DECISION_LOG: join(tempDir(), 'no-such-dir', 'decisions.log') },
+    });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /cannot open the decision log '.*no-such-dir\/decisions\.log': ENOENT/);
+    assert.doesNotMatch(r.stderr, /"msg":"listening"/);
   });
 });
 

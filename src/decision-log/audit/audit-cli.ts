@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { KeyObject } from 'node:crypto';
 import { loadPublicKey } from '../checkpoints.ts';
-import { verifyLog, type VerifyReport } from './verify-log.ts';
-import { eventMatcher, outcomeOf, parseTime, requestOf, subjectOf, type EventFilter } from './event-filter.ts';
+import { verifyLog } from './verify-log.ts';
+import { eventMatcher, parseTime, type EventFilter } from './event-filter.ts';
 import { readEvents } from './read-log.ts';
-import { createSummarizer, type LogSummary } from './summarize-log.ts';
-import { replayLog, type ReplayOutcome, type ReplayReport } from './replay-log.ts';
+import { createSummarizer } from './summarize-log.ts';
+import { replayLog } from './replay-log.ts';
+import { formatEvent, formatReplay, formatStats, formatVerify } from './format-report.ts';
 
 const FILTERS = `Filters (every one given must match):
   --subject <sub>        the verified subject
@@ -190,24 +191,6 @@ async function verify(args: readonly string[], io: AuditIo): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-function formatVerify(r: VerifyReport): string {
-  const out: string[] = [];
-  for (const f of r.files) out.push(`${f.file}: ${f.records} records${f.firstSeq !== undefined ? ` (seq ${f.firstSeq}..${f.lastSeq})` : ''}`);
-  out.push(
-    `chain: ${r.records} records${r.firstSeq !== undefined ? `, seq ${r.firstSeq}..${r.lastSeq}` : ''}${r.fromGenesis ? ', from the first record ever (seq 0)' : r.records > 0 ? `; the ${r.firstSeq} earlier records are not among these files (rotated away?)` : ''}`,
-  );
-  if (r.checkpoints.checked) {
-    out.push(
-      `checkpoints: ${r.checkpoints.valid} valid signatures, ${r.checkpoints.matched} match the log${r.checkpoints.beforeRange ? `, ${r.checkpoints.beforeRange} cover earlier files` : ''}${r.checkpoints.latestSeq !== undefined ? `; latest covers seq ${r.checkpoints.latestSeq}` : ''}`,
-    );
-  } else {
-    out.push('checkpoints: not checked (pass --key <public key> and the checkpoint file); cutting the end of the log goes unnoticed without them');
-  }
-  for (const p of r.problems) out.push(`${p.kind.toUpperCase()}  ${p.at}${p.seq !== undefined ? ` (seq ${p.seq})` : ''}: ${p.message}`);
-  out.push(r.ok ? 'OK: no modified, deleted, inserted or reordered record' : `FAILED: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`);
-  return `${out.join('\n')}\n`;
-}
-
 async function query(args: readonly string[], io: AuditIo): Promise<number> {
   const { values, files, help } = parse('query', args, { ...filterOptions, limit: { type: 'string' }, json: { type: 'boolean' } });
   if (help) return printHelp('query', io);
@@ -224,23 +207,6 @@ async function query(args: readonly string[], io: AuditIo): Promise<number> {
   return 0;
 }
 
-function formatEvent(e: Record<string, unknown>): string {
-  const outcome = outcomeOf(e);
-  const error = (e['error'] as { code?: string } | undefined)?.code;
-  const req = requestOf(e);
-  const revs = Object.values((e['bundles'] as Record<string, { revision?: string }>) ?? {}).map((b) => b?.revision);
-  const reasons = (e['result'] as { reasons?: string[] } | undefined)?.reasons;
-  return [
-    String(e['timestamp'] ?? '-'),
-    outcome === 'error' ? `ERROR(${error})` : outcome.toUpperCase(),
-    subjectOf(e) ?? '-',
-    req ? `${req.method} ${req.path}` : '-',
-    `rev ${revs.join(',') || '-'}`,
-    String(e['decision_id'] ?? '-'),
-    ...(reasons?.length ? [`[${reasons.join('; ')}]`] : []),
-  ].join('  ');
-}
-
 async function stats(args: readonly string[], io: AuditIo): Promise<number> {
   const { values, files, help } = parse('stats', args, { ...filterOptions, top: { type: 'string' }, json: { type: 'boolean' } });
   if (help) return printHelp('stats', io);
@@ -251,23 +217,6 @@ async function stats(args: readonly string[], io: AuditIo): Promise<number> {
   const s = summarizer.result(top);
   io.out(values['json'] ? `${JSON.stringify(s, null, 2)}\n` : formatStats(s));
   return 0;
-}
-
-function formatStats(s: LogSummary): string {
-  const pct = (n: number): string => (s.decisions === 0 ? '' : ` (${((100 * n) / s.decisions).toFixed(1)}%)`);
-  const list = (rows: readonly [string, number][]): string[] => (rows.length === 0 ? ['  (none)'] : rows.map(([k, n]) => `  ${String(n).padStart(8)}  ${k}`));
-  return `${[
-    `decisions  ${s.decisions}${s.from ? `  (${s.from} .. ${s.to})` : ''}`,
-    `allow      ${s.allow}${pct(s.allow)}`,
-    `deny       ${s.deny}${pct(s.deny)}  (policy ${s.deny - s.errors}, errors ${s.errors})`,
-    ...(s.errorCodes.length ? ['errors by code:', ...list(s.errorCodes)] : []),
-    'bundle revisions:',
-    ...list(s.revisions),
-    'most denied paths:',
-    ...list(s.topDeniedPaths),
-    'most denied subjects:',
-    ...list(s.topDeniedSubjects),
-  ].join('\n')}\n`;
 }
 
 async function replay(args: readonly string[], io: AuditIo): Promise<number> {
@@ -289,33 +238,6 @@ async function replay(args: readonly string[], io: AuditIo): Promise<number> {
   });
   io.out(values['json'] ? `${JSON.stringify(report, null, 2)}\n` : formatReplay(report));
   return values['exit-code'] && report.allowToDeny + report.denyToAllow > 0 ? 1 : 0;
-}
-
-function formatReplay(r: ReplayReport): string {
-  const o = (x: ReplayOutcome): string => (x.error ? `DENY(${x.error})` : x.allow ? 'ALLOW' : 'DENY');
-  const lines = [
-    `replayed against ${r.bundle} (revision ${r.revision}, entrypoint ${r.entrypoint ?? '-'})`,
-    `logged under revision${r.loggedRevisions.length === 1 ? '' : 's'}: ${r.loggedRevisions.map(([rev, n]) => `${rev} (${n})`).join(', ') || '-'}`,
-    `decisions selected   ${r.selected}`,
-    `replayed             ${r.replayed}`,
-    `  unchanged          ${r.unchanged}`,
-    `  allow -> deny      ${r.allowToDeny}`,
-    `  deny -> allow      ${r.denyToAllow}`,
-    `  reasons changed    ${r.reasonsChanged}  (same allow/deny)`,
-    `not replayable       ${r.notReplayable}  (no input logged: the decision failed before the policy ran)`,
-    `masked inputs        ${r.maskedInputs}  (replayed without what masking erased; marked * below)`,
-  ];
-  const changed = r.allowToDeny + r.denyToAllow;
-  if (changed > 0) {
-    lines.push(`changed decisions${r.changes.length < changed ? ` (first ${r.changes.length} of ${changed}; --limit lists more)` : ''}:`);
-    for (const c of r.changes) {
-      lines.push(`  ${o(c.before)} -> ${o(c.after)}${c.masked ? ' *' : ''}  ${c.timestamp}  ${c.subject ?? '-'}  ${c.request ?? '-'}  ${c.decision_id}  (${c.at})`);
-      if (c.after.reasons?.length) lines.push(`      now: ${c.after.reasons.join('; ')}`);
-    }
-  } else {
-    lines.push('no decision would change');
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 function printHelp(name: string, io: AuditIo): number {

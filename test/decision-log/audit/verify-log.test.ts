@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createDecisionLogger } from '../../../src/decision-log/decision-logger.ts';
 import { chainRecord } from '../../../src/decision-log/hash-chain.ts';
 import { loadPublicKey } from '../../../src/decision-log/checkpoints.ts';
-import { rotatedFiles } from '../../../src/decision-log/file-sink.ts';
+import { rotatedFiles } from '../../../src/decision-log/find-chain-head.ts';
 import { verifyLog, type VerifyReport } from '../../../src/decision-log/audit/verify-log.ts';
 import { tempDir } from '../../helpers/bundles.ts';
 import { draft } from '../helpers.ts';
