@@ -2,14 +2,21 @@
 //   node scripts/measure-decision-log.ts
 // For a small input (3 roles) and a large one (5,000 roles, the demo's carol): the time log()
 // takes on the request path, the time the logger spends off it (masking, serialising, hashing,
-// writing) per event, the record size, and audit verify's time per record.
+// writing) per event, the record size, and audit verify's time per record. Then the whole
+// sidecar (demo IdP on loopback, 16 concurrent clients in this process, GET /api/orders/1 as
+// alice and bob) with the decision log off (`none`) and on (a file), three runs each.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDecisionLogger } from '../src/decision-log/decision-logger.ts';
 import { verifyLog } from '../src/decision-log/audit/verify-log.ts';
 import type { DecisionEventDraft } from '../src/decision-log/decision-event.ts';
-import { DEMO_USERS } from '../src/demo/demo-users.ts';
+import { DEMO_AUDIENCE, DEMO_USERS } from '../src/demo/demo-users.ts';
+import { startDemoIdp } from '../src/demo/demo-idp.ts';
+import { requestDemoToken } from '../src/demo/request-token.ts';
+import { loadConfig } from '../src/config/load-config.ts';
+import { createSidecar } from '../src/main.ts';
+import { silentLog } from '../src/lib/process-log.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'authz-measure-'));
 const cases: [string, readonly string[], number][] = [
@@ -55,4 +62,39 @@ for (const [name, roles, n] of cases) {
       `${(statSync(file).size / n / 1024).toFixed(1)} KiB/record; audit verify ${us(v1 - v0)} µs/record`,
   );
 }
+
+const idp = await startDemoIdp({ port: 0 });
+const tokens = [await requestDemoToken(idp.issuer, 'alice'), await requestDemoToken(idp.issuer, 'bob')];
+const throughput = async (target: string): Promise<number> => {
+  const config = loadConfig({ env: {}, base: { issuer: idp.issuer, audience: [DEMO_AUDIENCE], listen: '127.0.0.1:0', 'decisionLog.target': target } });
+  const sidecar = createSidecar(config, silentLog);
+  const { url } = await sidecar.start();
+  await sidecar.whenReady();
+  const total = 3000;
+  let sent = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (sent < total) {
+        const i = sent++;
+        const res = await fetch(`${url}/authorize`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens[i % 2]}`, 'content-type': 'application/json' },
+          body: '{"method":"GET","path":"/api/orders/1"}',
+        });
+        await res.text();
+      }
+    }),
+  );
+  const rate = total / ((performance.now() - t0) / 1000);
+  await sidecar.stop();
+  return rate;
+};
+for (let run = 1; run <= 3; run++) {
+  const off = await throughput('none');
+  const on = await throughput(join(dir, `sidecar-${run}.log`));
+  const change = (on / off - 1) * 100;
+  console.log(`sidecar run ${run}: ${off.toFixed(0)} req/s with the decision log off, ${on.toFixed(0)} req/s with the file sink (${change >= 0 ? '+' : ''}${change.toFixed(1)}%)`);
+}
+await idp.stop();
 rmSync(dir, { recursive: true, force: true });
