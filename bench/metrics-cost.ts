@@ -2,13 +2,13 @@
 // (the authorize pipeline calls exactly these once per decision). Run: node bench/metrics-cost.ts
 import { createMetrics } from '../src/metrics/sidecar-metrics.ts';
 import { createDecisionTracer } from '../src/tracing/decision-tracer.ts';
-import type { DecisionEvent } from '../src/decision-log/decision-event.ts';
+import type { DecisionEventDraft as DecisionEvent } from '../src/decision-log/decision-event.ts';
 
 const N = 500_000;
 const event: DecisionEvent = {
-  decision_id: '0f6c', timestamp: new Date().toISOString(), path: 'authorize',
+  decision_id: '0f6c', timestamp: new Date().toISOString(), path: 'authz/decision', metrics: {},
   subject: { sub: 'carol', iss: 'https://idp' }, request: { method: 'GET', path: '/api/orders/1' },
-  result: { allow: true }, bundle: { revision: 'r' }, timings_us: { verify: 120, claims: 4, policy: 6, total: 140 },
+  result: { allow: true }, bundles: { authz: { revision: 'r' } }, timings_us: { verify: 120, claims: 4, policy: 6, total: 140 },
   claims: { source: 'userinfo', cache: 'hit' },
 };
 

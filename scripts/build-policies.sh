@@ -3,7 +3,8 @@
 #
 #   scripts/build-policies.sh
 #       builds every directory rego/<name>/ into bundles/<name>.tar.gz,
-#       entrypoints <name>/decision and <name>/allow
+#       entrypoints <name>/decision and <name>/allow (plus system/log/mask, the decision log mask
+#       policy, when a module of the directory is in package system.log)
 #   scripts/build-policies.sh <src-dir> <out.tar.gz> [entrypoint-package]
 #       builds one arbitrary directory (e.g. a test fixture); the entrypoint package defaults to
 #       the directory's base name, dots or slashes allowed ("acme.orders" -> acme/orders/decision)
@@ -83,9 +84,14 @@ build_one() {
   pkg="${pkg%/}"
   [[ -n "$pkg" ]] || die "empty entrypoint package for $(show "$src")"
 
-  local rev want
+  local rev want mask_ep=""
   rev="$(revision "$src")"
-  want="$rev $pkg/decision,$pkg/allow"
+  # A module in package system.log is OPA's decision log mask policy: built in as entrypoint
+  # system/log/mask, which the sidecar evaluates on each event before logging it.
+  if grep -rqsE --include='*.rego' --exclude='*_test.rego' '^package[[:space:]]+system\.log([[:space:]]|$)' "$src"; then
+    mask_ep="system/log/mask"
+  fi
+  want="$rev $pkg/decision,$pkg/allow${mask_ep:+,$mask_ep}"
   if [[ -z "${FORCE:-}" && -z "${SIGNING_KEY:-}" && -f "$out" && "$(bundle_stamp "$out")" == "$want" ]]; then
     log "$(show "$out") is up to date (revision $rev)"
     return 0
@@ -112,14 +118,14 @@ build_one() {
   fi
   (
     cd -- "$stage"
-    "$opa" build -t wasm -e "$pkg/decision" -e "$pkg/allow" --ignore '*_test.rego' \
+    "$opa" build -t wasm -e "$pkg/decision" -e "$pkg/allow" ${mask_ep:+-e "$mask_ep"} --ignore '*_test.rego' \
       --revision "$rev" ${sign[@]+"${sign[@]}"} -o "$tmp_out" .
   ) || die "opa build failed for $(show "$src")"
   chmod 0644 -- "$tmp_out"
   mv -f -- "$tmp_out" "$out"
   rm -rf -- "$stage"
   trap - EXIT
-  log "built $(show "$out") from $(show "$src") (revision $rev, entrypoints $pkg/decision $pkg/allow${SIGNING_KEY:+, signed})"
+  log "built $(show "$out") from $(show "$src") (revision $rev, entrypoints $pkg/decision $pkg/allow${mask_ep:+ $mask_ep}${SIGNING_KEY:+, signed})"
 }
 
 case $# in

@@ -57,6 +57,7 @@ function type(s: KeySpec): string {
 function def(s: KeySpec): string {
   if (s.required) return '**required**';
   if (s.default === undefined) return 'unset';
+  if (Array.isArray(s.default) && s.default.length === 0) return 'empty';
   return `\`${Array.isArray(s.default) ? s.default.join(', ') : String(s.default)}\``;
 }
 

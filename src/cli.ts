@@ -13,6 +13,7 @@ import { createMetrics } from './metrics/sidecar-metrics.ts';
 import { waitForSignals } from './lifecycle/wait-for-signals.ts';
 import { runPrimary } from './lifecycle/run-primary.ts';
 import { linkWorker } from './lifecycle/worker-link.ts';
+import { runAudit } from './decision-log/audit/audit-cli.ts';
 
 const HELP: Record<string, string> = {
   main: `authz-sidecar: verifies subject-only JWTs, fetches roles from OIDC userinfo, evaluates Rego
@@ -25,13 +26,15 @@ Commands:
   demo         run the embedded demo (loopback IdP with demo users + the sample bundle)
   demo token   print a demo user's access token from the running demo
   check        evaluate a token or an input file against a bundle locally and explain the decision
+  audit        verify, query, summarise and replay decision logs ('audit --help')
 
 Run 'authz-sidecar <command> --help' for a command's options.`,
   serve: `Usage: authz-sidecar serve [--config <file>]
 
 Runs the sidecar. Configuration comes from a YAML or JSON file (--config or AUTHZ_CONFIG)
 with environment overrides: AUTHZ_ISSUER, AUTHZ_AUDIENCE, AUTHZ_BUNDLE, AUTHZ_LISTEN,
-AUTHZ_DECISION_LOG, AUTHZ_ENTRYPOINT, AUTHZ_HMAC_SECRET. Every key: docs/configuration.md.
+AUTHZ_DECISION_LOG, AUTHZ_ENTRYPOINT, AUTHZ_HMAC_SECRET, AUTHZ_DECISION_LOG_URL,
+AUTHZ_DECISION_LOG_TOKEN, AUTHZ_DECISION_LOG_CHECKPOINT_KEY. Every key: docs/configuration.md.
 An invalid configuration exits with status 2 and a message naming the key.
 SIGTERM or SIGINT stops gracefully: /ready answers 503, in-flight requests finish, the
 decision log and process log are flushed, exit 0. SIGHUP reloads the configuration when
@@ -75,6 +78,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return rest[0] === 'token' ? await demoToken(rest.slice(1)) : await demo(rest);
       case 'check':
         return await runCheck(rest);
+      case 'audit':
+        return await runAudit(rest);
       default:
         process.stderr.write(`authz-sidecar: unknown command '${command}'\n\n${HELP['main']}\n`);
         return 2;

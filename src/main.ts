@@ -1,4 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { RequestListener } from 'node:http';
 import type { Config } from './config/config.ts';
 import { SidecarError } from './errors/sidecar-error.ts';
@@ -127,6 +127,24 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
     if (f === undefined) subjectFilters.set(config, (f = createSubjectFilter(parseRoleClaims(config.claims.roleClaims))));
     return f;
   };
+  const makeDecisionLog = (config: Config): DecisionLogger =>
+    createDecisionLogger({
+      ...config.decisionLog,
+      masking: config.decisionLog,
+      http: config.decisionLog.http.url ? { ...config.decisionLog.http, url: config.decisionLog.http.url } : undefined,
+      log,
+    });
+  const openDecisionLog = async (logger: DecisionLogger, config: Config): Promise<void> => {
+    try {
+      await logger.open();
+    } catch (err) {
+      throw new SidecarError('config_error', `cannot open the decision log '${config.decisionLog.target}': ${(err as Error).message}`, {
+        cause: err,
+        expose: true,
+      });
+    }
+  };
+
   const deps: AuthorizerDeps = {
     verify: (token) => {
       if (!gen.pipeline) throw new SidecarError('not_ready', 'issuer discovery has not succeeded yet');
@@ -135,13 +153,19 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
     enrich: (token, verified) => gen.pipeline!.enrich(token, verified),
     engine: () => gen.bundles.engine,
     filterSubject: (subject, engine) => subjectFilter(gen.config)(subject, engine),
-    // Read at each decision, so a reload's new log takes every event after the swap.
-    log: { log: (event) => gen.decisionLog.log(event) },
-    observe: (event, req) => {
+    // Read at each decision, so a reload's new log, bundle and entrypoint take every event after the swap.
+    log: { log: (event, maskPolicy) => gen.decisionLog.log(event, maskPolicy) },
+    get bundleName() {
+      return bundleNameOf(gen.config);
+    },
+    get decisionPath() {
+      return gen.config.policy.entrypoint;
+    },
+    observe: (event, traceparent) => {
       metrics.recordDecision(event.error ? 'error' : event.result.allow ? 'allow' : 'deny', event.error?.code, event.timings_us);
       const cache = event.claims.cache;
       if (cache === 'hit' || cache === 'miss' || cache === 'uncached' || cache === 'stale') metrics.recordClaimsCache(cache);
-      tracer?.record(event, req.traceparent);
+      tracer?.record(event, traceparent);
     },
   };
   const authorize = createAuthorizer(deps);
@@ -161,6 +185,7 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
       },
       dataQuery,
       status,
+      decisionLogStatus: () => gen.decisionLog.stats,
       explain: config.http.explain,
       metrics: metricsSource,
     });
@@ -191,7 +216,7 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
   const initialAdmin = makeClaimsAdmin(initial, initialIdentity);
   let gen: Generation = {
     config: initial,
-    decisionLog: createDecisionLogger(initial.decisionLog.target, initial.decisionLog.bufferEvents),
+    decisionLog: makeDecisionLog(initial),
     bundles: makeBundles(initial),
     identity: initialIdentity,
     claimsAdmin: initialAdmin,
@@ -200,6 +225,7 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
   };
   metrics.trackDecisionLog(() => decisionLogCounts(gen.decisionLog));
   status.register('bundles', () => ({ [gen.bundles.name]: gen.bundles.status() }));
+  status.register('decision_logs', () => gen.decisionLog.stats);
 
   // One reload at a time: each one plans against the configuration the previous one left.
   let reloading: Promise<unknown> = Promise.resolve();
@@ -228,14 +254,13 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
 
     let decisionLog = running.decisionLog;
     if (changed('decisionLog.')) {
-      if (next.decisionLog.target !== 'stdout') {
-        try {
-          closeSync(openSync(next.decisionLog.target, 'a'));
-        } catch (err) {
-          return refuse(`decisionLog.target '${next.decisionLog.target}' cannot be opened: ${(err as Error).message}`);
-        }
+      decisionLog = makeDecisionLog(next);
+      try {
+        await openDecisionLog(decisionLog, next);
+      } catch (err) {
+        await decisionLog.close();
+        return refuse((err as Error).message);
       }
-      decisionLog = createDecisionLogger(next.decisionLog.target, next.decisionLog.bufferEvents);
     }
     let bundles = running.bundles;
     if (changed('policy.')) {
@@ -294,6 +319,7 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
     },
     async start() {
       const config = gen.config;
+      await openDecisionLog(gen.decisionLog, config);
       server = await startServer((req, res) => gen.app(req, res), config, config.listen, {
         onRequestStart: () => metrics.recordRequestStart(),
         onRequestEnd: () => metrics.recordRequestEnd(),
@@ -344,8 +370,9 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
         const claimsStats = gen.identity.cache.stats;
         gen.identity.cache.close();
         await gen.decisionLog.close();
-        const { written, dropped } = gen.decisionLog.stats;
+        const { logged, written, dropped } = gen.decisionLog.stats;
         log.info('stopped', {
+          decisions: logged,
           decisions_logged: retired.written + written,
           decisions_dropped: retired.dropped + dropped,
           requests_cut: cut,
@@ -357,8 +384,18 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
   };
 }
 
-/** Today's logger counts drops without a reason; src/decision-log reports reasons once it has them. */
+/** The decision log's counters for the metrics registry: drops keyed `<sink>/<reason>`. */
 function decisionLogCounts(logger: DecisionLogger): DecisionLogCounts {
   const s = logger.stats;
-  return { written: s.written, buffered: s.buffered, dropped: s.dropped > 0 ? { unspecified: s.dropped } : {} };
+  const dropped: Record<string, number> = { 'queue/buffer_full': s.drops.buffer_full };
+  if (s.sinks.file) dropped['file/write_error'] = s.sinks.file.dropped.write_error;
+  if (s.sinks.stdout) dropped['stdout/write_error'] = s.sinks.stdout.dropped.write_error;
+  if (s.sinks.http) for (const [reason, n] of Object.entries(s.sinks.http.dropped)) dropped[`http/${reason}`] = n;
+  return { logged: s.logged, written: s.written, buffered: s.buffered, dropped };
+}
+
+/** `bundles/authz.tar.gz` → `authz`: the bundle's name in decision events, as OPA names bundles. */
+function bundleNameOf(config: Config): string {
+  const location = config.policy.source === 'http' ? new URL(config.policy.server.url ?? 'http://x/authz').pathname : config.policy.bundle;
+  return basename(location).replace(/\.tar\.gz$|\.tgz$/, '') || 'authz';
 }

@@ -66,7 +66,32 @@ export interface Config {
       readonly scope: string | undefined;
     };
   };
-  readonly decisionLog: { readonly target: string; readonly bufferEvents: number };
+  readonly decisionLog: {
+    readonly target: string;
+    readonly bufferEvents: number;
+    readonly file: { readonly maxBytes: number };
+    readonly erase: readonly string[];
+    readonly mask: readonly string[];
+    readonly eraseTokens: boolean;
+    readonly checkpoint: {
+      readonly keyFile: string | undefined;
+      readonly file: string | undefined;
+      readonly everyEvents: number;
+      readonly intervalMs: number;
+    };
+    readonly http: {
+      readonly url: string | undefined;
+      readonly bearerToken: string | undefined;
+      readonly batchMaxBytes: number;
+      readonly flushIntervalMs: number;
+      readonly bufferMaxEvents: number;
+      readonly bufferMaxBytes: number;
+      readonly timeoutMs: number;
+      readonly retryInitialMs: number;
+      readonly retryMaxMs: number;
+      readonly shutdownTimeoutMs: number;
+    };
+  };
   readonly http: {
     readonly maxBodyBytes: number;
     readonly maxHeaderBytes: number;

@@ -5,6 +5,7 @@ import { CONFIG_SPEC, HMAC_ALGORITHMS } from './spec.ts';
 import { configError, isLoopbackHost, validateValue } from './validate-value.ts';
 import { SidecarError } from '../errors/sidecar-error.ts';
 import { roleClaimProblem } from '../claims/role-claims.ts';
+import { maskPointerProblem } from '../decision-log/json-pointer.ts';
 
 export interface LoadConfigOptions {
   /** Path of a YAML or JSON file; `AUTHZ_CONFIG` is used when absent. */
@@ -99,6 +100,22 @@ function build(v: Map<string, unknown>): Config {
     throw configError('policy.memoryMaxPages', 'must not be smaller than policy.memoryInitialPages');
   }
   checkPolicySource(get);
+  for (const key of ['decisionLog.erase', 'decisionLog.mask']) {
+    for (const pointer of get<readonly string[]>(key)) {
+      const problem = maskPointerProblem(pointer);
+      if (problem) throw configError(key, problem);
+    }
+  }
+  const logTarget = get<string>('decisionLog.target');
+  if (get<string | undefined>('decisionLog.checkpoint.keyFile') && (logTarget === 'stdout' || logTarget === 'none')) {
+    throw configError('decisionLog.checkpoint.keyFile', `checkpoints sign a file's hash chain; set decisionLog.target to a file path (it is '${logTarget}')`);
+  }
+  if (get<number>('decisionLog.http.batchMaxBytes') > get<number>('decisionLog.http.bufferMaxBytes')) {
+    throw configError('decisionLog.http.batchMaxBytes', 'must not be larger than decisionLog.http.bufferMaxBytes');
+  }
+  if (get<number>('decisionLog.http.retryMaxMs') < get<number>('decisionLog.http.retryInitialMs')) {
+    throw configError('decisionLog.http.retryMaxMs', 'must not be smaller than decisionLog.http.retryInitialMs');
+  }
   const fwd = get<string>('http.forwardAuthPath');
   if (!fwd.startsWith('/')) throw configError('http.forwardAuthPath', `must start with '/', got '${fwd}'`);
   checkClaimsKeys(get);
@@ -176,7 +193,32 @@ function build(v: Map<string, unknown>): Config {
         scope: get('policy.signing.scope'),
       },
     },
-    decisionLog: { target: get('decisionLog.target'), bufferEvents: get('decisionLog.bufferEvents') },
+    decisionLog: {
+      target: logTarget,
+      bufferEvents: get('decisionLog.bufferEvents'),
+      file: { maxBytes: get('decisionLog.file.maxBytes') },
+      erase: get('decisionLog.erase'),
+      mask: get('decisionLog.mask'),
+      eraseTokens: get('decisionLog.eraseTokens'),
+      checkpoint: {
+        keyFile: get('decisionLog.checkpoint.keyFile'),
+        file: get('decisionLog.checkpoint.file'),
+        everyEvents: get('decisionLog.checkpoint.everyEvents'),
+        intervalMs: get('decisionLog.checkpoint.intervalMs'),
+      },
+      http: {
+        url: get('decisionLog.http.url'),
+        bearerToken: get('decisionLog.http.bearerToken'),
+        batchMaxBytes: get('decisionLog.http.batchMaxBytes'),
+        flushIntervalMs: get('decisionLog.http.flushIntervalMs'),
+        bufferMaxEvents: get('decisionLog.http.bufferMaxEvents'),
+        bufferMaxBytes: get('decisionLog.http.bufferMaxBytes'),
+        timeoutMs: get('decisionLog.http.timeoutMs'),
+        retryInitialMs: get('decisionLog.http.retryInitialMs'),
+        retryMaxMs: get('decisionLog.http.retryMaxMs'),
+        shutdownTimeoutMs: get('decisionLog.http.shutdownTimeoutMs'),
+      },
+    },
     http: {
       maxBodyBytes: get('http.maxBodyBytes'),
       maxHeaderBytes: get('http.maxHeaderBytes'),

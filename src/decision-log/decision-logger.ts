@@ -1,86 +1,213 @@
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import type { DecisionEvent } from './decision-event.ts';
+import { randomUUID } from 'node:crypto';
+import { silentLog, type ProcessLog } from '../lib/process-log.ts';
+import { DECISION_EVENT_VERSION, type DecisionEventDraft } from './decision-event.ts';
+import { maskEvent, type MaskPolicy, type MaskRules } from './mask-event.ts';
+import { createFileSink, type FileSink, type FileSinkStats } from './file-sink.ts';
+import { createStreamSink, type StreamSink, type StreamSinkStats } from './stream-sink.ts';
+import { createHttpSink, type HttpSink, type HttpSinkOptions, type HttpSinkStats } from './http-sink.ts';
+import pkg from '../../package.json' with { type: 'json' };
+
+export interface DecisionLoggerOptions {
+  /** `stdout`, `none`, or a file path (hash-chained JSON lines). */
+  readonly target: string;
+  /** Events waiting to be masked and written; beyond it they are dropped (`buffer_full`). */
+  readonly bufferEvents: number;
+  readonly file?: { readonly maxBytes: number };
+  readonly checkpoint?: { readonly keyFile: string | undefined; readonly file: string | undefined; readonly everyEvents: number; readonly intervalMs: number };
+  readonly http?: Omit<HttpSinkOptions, 'log'> | undefined;
+  readonly masking?: MaskRules;
+  /** labels.id; a fresh UUID per process by default, like OPA's instance id. */
+  readonly instanceId?: string;
+  readonly log?: ProcessLog;
+}
 
 export interface DecisionLogStats {
-  readonly written: number;
-  readonly dropped: number;
+  /** Events handed to log(). */
+  readonly logged: number;
+  /** Waiting in the front queue. */
   readonly buffered: number;
+  /** Written by the primary sink (file or stdout); what SIGTERM accounting compares with decisions. */
+  readonly written: number;
+  /** Every drop, all sinks and reasons together. */
+  readonly dropped: number;
+  /** Drops before any sink: the front queue was full. */
+  readonly drops: { readonly buffer_full: number };
+  /** Events whose input was erased because masking could not run (see `mask_error` in the event). */
+  readonly mask_errors: number;
+  readonly sinks: {
+    readonly file?: FileSinkStats;
+    readonly stdout?: StreamSinkStats;
+    readonly http?: HttpSinkStats;
+  };
 }
 
 export interface DecisionLogger {
-  /** Queues one event; never blocks the request. Drops (and counts) only when the buffer is full. */
-  log(event: DecisionEvent): void;
-  /** Resolves when everything queued so far is handed to the sink. */
+  /** Opens the sinks (reads the chain head back, loads the checkpoint key); call before the first decision. */
+  open(): Promise<void>;
+  /** Queues one event; never blocks the request. Drops (and counts) only when the queue is full. */
+  log(event: DecisionEventDraft, maskPolicy?: MaskPolicy): void;
+  /** Resolves when everything queued so far has been handed to the sinks. */
   flush(): Promise<void>;
-  /** Flushes and closes the sink (stdout is flushed, not closed). */
+  /** Flushes, writes the last checkpoint, delivers what the HTTP sink holds (within its timeout), closes. */
   close(): Promise<void>;
+  /** A snapshot of every counter; served by the status endpoint and /metrics. */
   readonly stats: DecisionLogStats;
 }
 
+const NO_MASKING: MaskRules = { erase: [], mask: [], eraseTokens: true };
+/** Events masked and serialised per turn of the event loop, so a backlog cannot starve requests... */
+const BATCH_EVENTS = 512;
+/** ...nor hold more than about this much serialised JSON at once (a 5,000-role input is ~90 KiB). */
+const BATCH_BYTES = 1024 * 1024;
+
 /**
- * JSON lines to stdout or a file, written off the request path: events are serialised into a
- * bounded in-memory queue and written in batches on a later tick, waiting for 'drain' when the
- * sink pushes back, so a slow disk slows nothing but the log and memory stays bounded.
+ * The decision log: decisions are queued on the request path (one array push) and everything
+ * else happens later, off it: masking (configured pointers, the bundle's `data.system.log.mask`,
+ * the credential scrub), serialisation, then every sink. The file sink is waited for (its
+ * backpressure holds the queue, which is bounded); the HTTP sink has its own bounded buffer.
+ *
+ * @example
+ * const decisionLog = createDecisionLogger({ target: 'decisions.log', bufferEvents: 100_000 });
+ * await decisionLog.open();
+ * decisionLog.log(draft);            // from the decision pipeline
+ * await decisionLog.close();         // on SIGTERM
  */
-export function createDecisionLogger(target: string, bufferEvents: number): DecisionLogger {
-  const sink: Writable = target === 'stdout' ? process.stdout : createWriteStream(target, { flags: 'a' });
-  let queue: string[] = [];
-  let written = 0;
-  let dropped = 0;
+export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLogger {
+  const log = options.log ?? silentLog;
+  const labels = { app: 'authz-sidecar', id: options.instanceId ?? randomUUID(), version: pkg.version };
+  const masking = options.masking ?? NO_MASKING;
+  const cp = options.checkpoint;
+  const file: FileSink | undefined =
+    options.target === 'stdout' || options.target === 'none'
+      ? undefined
+      : createFileSink({
+          path: options.target,
+          maxBytes: options.file?.maxBytes ?? 0,
+          ...(cp?.keyFile
+            ? { checkpoint: { keyFile: cp.keyFile, file: cp.file ?? `${options.target}.checkpoints`, everyEvents: cp.everyEvents, intervalMs: cp.intervalMs, instance: labels.id } }
+            : {}),
+          log,
+        });
+  const stdout: StreamSink | undefined = options.target === 'stdout' ? createStreamSink(process.stdout) : undefined;
+  const http: HttpSink | undefined = options.http ? createHttpSink({ ...options.http, log }) : undefined;
+
+  type Entry = { event: DecisionEventDraft; maskPolicy: MaskPolicy | undefined } | undefined;
+  // New decisions go to `queue`; the pump swaps it for `taking` and works through it by index.
+  let queue: Entry[] = [];
+  let taking: Entry[] = [];
+  let at = 0;
+  const waiting = (): number => queue.length + taking.length - at;
+  let logged = 0;
+  let bufferFull = 0;
+  let maskErrors = 0;
   let pumping: Promise<void> | undefined;
-  let sinkError: Error | undefined;
-  sink.on('error', (err) => {
-    sinkError = err;
-  });
+
+  const serialise = (draft: DecisionEventDraft, maskPolicy: MaskPolicy | undefined): string => {
+    const m = maskEvent(draft as unknown as Record<string, unknown>, masking, maskPolicy);
+    let error = m.error;
+    const event = (extra: Record<string, unknown>): Record<string, unknown> => ({
+      schema_version: DECISION_EVENT_VERSION,
+      ...m.event,
+      labels,
+      ...(m.erased.length > 0 ? { erased: m.erased } : {}),
+      ...(m.masked.length > 0 ? { masked: m.masked } : {}),
+      ...extra,
+    });
+    let json: string;
+    try {
+      json = JSON.stringify(event(error ? { mask_error: error } : {}));
+    } catch (err) {
+      // A deeply nested or otherwise unserialisable input: the decision is still recorded, without it.
+      error = `input could not be serialised: ${(err as Error).message}`;
+      const { input: _unserialisable, ...rest } = m.event;
+      json = JSON.stringify({ schema_version: DECISION_EVENT_VERSION, ...rest, labels, erased: ['/input'], mask_error: error });
+    }
+    if (error) maskErrors++;
+    return json;
+  };
 
   const pump = async (): Promise<void> => {
-    while (queue.length > 0 && !sinkError) {
-      const batch = queue;
-      queue = [];
-      const ok = sink.write(batch.join(''));
-      written += batch.length;
-      if (!ok) await once(sink, 'drain');
+    for (;;) {
+      if (at >= taking.length) {
+        if (queue.length === 0) break;
+        taking = queue;
+        queue = [];
+        at = 0;
+      }
+      const lines: string[] = [];
+      let bytes = 0;
+      const start = at;
+      while (at < taking.length && at - start < BATCH_EVENTS && bytes < BATCH_BYTES) {
+        const q = taking[at]!;
+        taking[at++] = undefined; // let the event go as soon as it is serialised
+        let json: string;
+        try {
+          json = serialise(q.event, q.maskPolicy);
+        } catch (err) {
+          // A bug in masking must not stop the log (nor crash the process): the decision is recorded without its input.
+          maskErrors++;
+          const { input: _unmasked, ...rest } = q.event as unknown as Record<string, unknown>;
+          json = JSON.stringify({ schema_version: DECISION_EVENT_VERSION, ...rest, labels, erased: ['/input'], mask_error: `internal: ${(err as Error).message}` });
+        }
+        lines.push(json);
+        bytes += json.length;
+      }
+      http?.enqueue(lines);
+      if (file) await file.write(lines);
+      if (stdout) await stdout.write(lines);
+      if (waiting() > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (sinkError) {
-      dropped += queue.length;
-      queue = [];
-    }
+    taking = [];
+    at = 0;
   };
   const schedule = (): Promise<void> => {
     pumping ??= new Promise<void>((resolve) => setImmediate(resolve))
       .then(pump)
       .finally(() => {
         pumping = undefined;
-        if (queue.length > 0) void schedule();
+        if (waiting() > 0) void schedule();
       });
     return pumping;
   };
 
   return {
-    log(event) {
-      if (queue.length >= bufferEvents || sinkError) {
-        dropped++;
+    async open() {
+      await file?.open();
+    },
+    log(event, maskPolicy) {
+      logged++;
+      if (!file && !stdout && !http) return; // target none, no upload: nothing to mask or write
+      if (waiting() >= options.bufferEvents) {
+        bufferFull++;
         return;
       }
-      queue.push(`${JSON.stringify(event)}\n`);
+      queue.push({ event, maskPolicy });
       void schedule();
     },
     async flush() {
-      while (queue.length > 0 || pumping) {
-        if (sinkError) return;
-        await (pumping ?? schedule());
-      }
+      while (waiting() > 0 || pumping) await (pumping ?? schedule());
     },
     async close() {
       await this.flush();
-      if (sink !== process.stdout) {
-        await new Promise<void>((resolve) => sink.end(resolve));
-      }
+      await file?.close();
+      await http?.close();
     },
-    get stats() {
-      return { written, dropped, buffered: queue.length };
+    get stats(): DecisionLogStats {
+      const sinks = { ...(file ? { file: file.stats } : {}), ...(stdout ? { stdout: stdout.stats } : {}), ...(http ? { http: http.stats } : {}) };
+      const sinkDrops =
+        (sinks.file?.dropped.write_error ?? 0) +
+        (sinks.stdout?.dropped.write_error ?? 0) +
+        Object.values(sinks.http?.dropped ?? {}).reduce((a, b) => a + b, 0);
+      return {
+        logged,
+        buffered: waiting(),
+        written: sinks.file?.written ?? sinks.stdout?.written ?? sinks.http?.sent ?? 0,
+        dropped: bufferFull + sinkDrops,
+        drops: { buffer_full: bufferFull },
+        mask_errors: maskErrors,
+        sinks,
+      };
     },
   };
 }
+

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SidecarError, toSidecarError } from '../errors/sidecar-error.ts';
-import type { ClaimsEnricher, Enriched } from '../claims/enrich-claims.ts';
-import type { DecisionLogger } from '../decision-log/decision-logger.ts';
-import type { DecisionEvent } from '../decision-log/decision-event.ts';
+import type { ClaimsEnricher } from '../claims/enrich-claims.ts';
 import type { PolicyEngine } from '../policy/policy-engine.ts';
-import type { TokenVerifier, VerifiedToken } from '../token/verify-token.ts';
+import type { TokenVerifier } from '../token/verify-token.ts';
 import { extractBearer } from '../token/extract-bearer.ts';
-import type { SubjectFilter } from './relevant-roles.ts';
 import { buildInput, type InputExtras, type PolicyInput } from './build-input.ts';
 import type { NormalizedRequest } from './normalize-request.ts';
+import type { SubjectFilter } from './relevant-roles.ts';
+import { startDecision, type RecordDeps } from './record-decision.ts';
 
 export interface AuthorizeRequest extends InputExtras {
   readonly authorization: string | undefined;
@@ -26,20 +25,17 @@ export interface Decision {
   readonly input: PolicyInput;
 }
 
-export interface AuthorizerDeps {
+export interface AuthorizerDeps extends RecordDeps {
   readonly verify: TokenVerifier;
   readonly enrich: ClaimsEnricher;
   readonly engine: () => PolicyEngine | undefined;
-  readonly log: Pick<DecisionLogger, 'log'>;
   /** Narrows the subject to what the active bundle uses (policy.relevantRoles); identity when absent. */
   readonly filterSubject?: SubjectFilter;
-  /** Sees every logged decision after it is queued (metrics, tracing); must be cheap and must not throw. */
-  readonly observe?: (event: DecisionEvent, req: AuthorizeRequest) => void;
+  /** The entrypoint evaluated, logged as OPA's `path`; default `authz/decision`. */
+  readonly decisionPath?: string;
 }
 
 export type Authorizer = (req: AuthorizeRequest) => Promise<Decision>;
-
-const us = (from: number, to: number): number => Math.round((to - from) * 1000);
 
 /**
  * The request path: token → claims → policy. Every outcome, allow, deny or error, is logged
@@ -49,66 +45,32 @@ const us = (from: number, to: number): number => Math.round((to - from) * 1000);
 export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
   return async (req) => {
     const decisionId = randomUUID();
-    const t0 = performance.now();
-    let t1 = t0;
-    let t2 = t0;
-    let t3 = t0;
-    let verified: VerifiedToken | undefined;
-    let enriched: Enriched | undefined;
-    let revision: string | null = null;
-    const emit = (result: DecisionEvent['result'], error?: SidecarError): void => {
-      const end = performance.now();
-      const event: DecisionEvent = {
-        decision_id: decisionId,
-        timestamp: new Date().toISOString(),
-        path: 'authorize',
-        subject: verified ? { sub: verified.payload.sub, iss: verified.payload.iss } : null,
-        request: { method: req.request.method, path: req.request.path },
-        result,
-        bundle: { revision },
-        timings_us: {
-          verify: us(t0, t1),
-          claims: enriched || error ? us(t1, t2) : 0,
-          policy: us(t2, t3),
-          total: us(t0, end),
-        },
-        claims: {
-          source: enriched?.source ?? null,
-          cache: enriched?.cache ?? null,
-          ...(enriched?.staleReason ? { stale_reason: enriched.staleReason } : {}),
-        },
-        ...(error ? { error: { code: error.code, message: error.message } } : {}),
-        ...(req.traceId ? { trace_id: req.traceId } : {}),
-      };
-      deps.log.log(event);
-      try {
-        deps.observe?.(event, req);
-      } catch {
-        // Observers are metrics and tracing: their failure must not change a decision.
-      }
-    };
-
+    const record = startDecision(deps, {
+      decisionId,
+      path: deps.decisionPath ?? 'authz/decision',
+      request: { method: req.request.method, path: req.request.path },
+      traceId: req.traceId,
+      traceparent: req.traceparent,
+    });
     try {
       const engine = deps.engine();
       if (!engine) throw new SidecarError('not_ready', 'no policy bundle is active yet');
-      revision = engine.revision;
+      record.engine(engine);
       const token = extractBearer(req.authorization);
-      verified = await deps.verify(token);
-      t1 = t2 = t3 = performance.now();
-      enriched = await deps.enrich(token, verified);
-      t2 = t3 = performance.now();
+      const verified = await deps.verify(token);
+      record.verified(verified);
+      const enriched = await deps.enrich(token, verified);
+      record.enriched(enriched);
       const subject = deps.filterSubject ? deps.filterSubject(enriched.subject, engine) : enriched.subject;
       const input = buildInput(subject, req.request, req);
+      record.input(input);
       const result = engine.decide(input);
-      t3 = performance.now();
-      emit(result.reasons ? { allow: result.allow, reasons: result.reasons } : { allow: result.allow });
+      record.evaluated();
+      record.finish(result.reasons ? { allow: result.allow, reasons: result.reasons } : { allow: result.allow });
       return { decisionId, allow: result.allow, reasons: result.reasons, revision: engine.revision, input };
     } catch (err) {
       const e = toSidecarError(err);
-      if (verified === undefined) t1 = t2 = t3 = performance.now();
-      else if (enriched === undefined) t2 = t3 = performance.now();
-      else t3 = performance.now();
-      emit({ allow: false }, e);
+      record.finish({ allow: false }, e);
       e.decisionId = decisionId;
       throw e;
     }

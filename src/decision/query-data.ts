@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { SidecarError, toSidecarError } from '../errors/sidecar-error.ts';
-import type { Enriched } from '../claims/enrich-claims.ts';
-import type { DecisionEvent } from '../decision-log/decision-event.ts';
 import { interpret, type PolicyEngine } from '../policy/policy-engine.ts';
-import type { VerifiedToken } from '../token/verify-token.ts';
 import { extractBearer } from '../token/extract-bearer.ts';
 import type { AuthorizerDeps } from './authorize.ts';
+import { startDecision } from './record-decision.ts';
 
 export interface DataQuery {
   /** The Authorization header; when present it must carry a valid bearer token. */
@@ -28,8 +26,6 @@ export interface DataAnswer {
 
 export type DataQueryRunner = (q: DataQuery) => Promise<DataAnswer>;
 
-const us = (from: number, to: number): number => Math.round((to - from) * 1000);
-
 /**
  * OPA's Data API on the sidecar's engine. The path is answered by the longest entrypoint that
  * prefixes it, then walked into the result (`authz/decision/allow` evaluates `authz/decision`
@@ -44,34 +40,12 @@ const us = (from: number, to: number): number => Math.round((to - from) * 1000);
 export function createDataQuery(deps: AuthorizerDeps): DataQueryRunner {
   return async (q) => {
     const decisionId = randomUUID();
-    const t0 = performance.now();
-    let t1 = t0;
-    let t2 = t0;
-    let t3 = t0;
-    let verified: VerifiedToken | undefined;
-    let enriched: Enriched | undefined;
-    let revision: string | null = null;
     const path = q.path.join('/');
-    const emit = (result: DecisionEvent['result'], error?: SidecarError): void => {
-      deps.log.log({
-        decision_id: decisionId,
-        timestamp: new Date().toISOString(),
-        path: `data/${path}`,
-        subject: verified ? { sub: verified.payload.sub, iss: verified.payload.iss } : null,
-        request: null,
-        result,
-        bundle: { revision },
-        timings_us: { verify: us(t0, t1), claims: us(t1, t2), policy: us(t2, t3), total: us(t0, performance.now()) },
-        claims: { source: enriched?.source ?? null, cache: enriched?.cache ?? null },
-        ...(error ? { error: { code: error.code, message: error.message } } : {}),
-        ...(q.traceId ? { trace_id: q.traceId } : {}),
-      });
-    };
-
+    const record = startDecision(deps, { decisionId, path: `data/${path}`, request: null, traceId: q.traceId });
     try {
       const engine = deps.engine();
       if (!engine) throw new SidecarError('not_ready', 'no policy bundle is active yet');
-      revision = engine.revision;
+      record.engine(engine);
       const [entrypoint, rest] = resolveEntrypoint(engine, q.path);
       let input = q.input;
       if (q.authorization !== undefined) {
@@ -79,25 +53,23 @@ export function createDataQuery(deps: AuthorizerDeps): DataQueryRunner {
           throw new SidecarError('invalid_request', 'with a bearer token, "input" must be an object (the verified subject is added as input.subject)');
         }
         const token = extractBearer(q.authorization);
-        verified = await deps.verify(token);
-        t1 = t2 = t3 = performance.now();
-        enriched = await deps.enrich(token, verified);
-        t2 = t3 = performance.now();
+        const verified = await deps.verify(token);
+        record.verified(verified);
+        const enriched = await deps.enrich(token, verified);
+        record.enriched(enriched);
         const subject = deps.filterSubject ? deps.filterSubject(enriched.subject, engine) : enriched.subject;
         input = { ...(input as Record<string, unknown> | undefined), subject };
-      } else {
-        t1 = t2 = t3 = performance.now();
       }
+      record.input(input);
       let result = engine.evaluate(input, entrypoint);
-      t3 = performance.now();
+      record.evaluated();
       for (const key of rest) result = child(result, key);
       const decision = interpret(result);
-      emit(decision.reasons ? { allow: decision.allow, reasons: decision.reasons } : { allow: decision.allow });
+      record.finish(decision.reasons ? { allow: decision.allow, reasons: decision.reasons } : { allow: decision.allow });
       return { decisionId, result, revision: engine.revision, input };
     } catch (err) {
       const e = toSidecarError(err);
-      t3 = performance.now();
-      emit({ allow: false }, e);
+      record.finish({ allow: false }, e);
       e.decisionId = decisionId;
       throw e;
     }

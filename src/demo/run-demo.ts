@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.ts';
 import { createSidecar, type Sidecar } from '../main.ts';
 import { createProcessLog } from '../lib/process-log.ts';
@@ -10,6 +11,8 @@ export interface RunningDemo {
   readonly idp: DemoIdp;
   readonly sidecar: Sidecar;
   readonly url: string;
+  /** Public key of the decision log's checkpoint signer, when the log is a file. */
+  readonly checkpointPublicKey?: string;
   stop(): Promise<void>;
 }
 
@@ -23,14 +26,23 @@ export async function runDemo(options: { idpPort?: number; env?: NodeJS.ProcessE
   const env = options.env ?? process.env;
   const idp = await startDemoIdp({ port: options.idpPort ?? (Number(env['AUTHZ_DEMO_IDP_PORT']) || DEMO_IDP_PORT) });
   try {
-    const config = loadConfig({
-      env,
-      base: { issuer: idp.issuer, audience: [DEMO_AUDIENCE], 'decisionLog.target': DEMO_DECISION_LOG },
-    });
+    const base = { issuer: idp.issuer, audience: [DEMO_AUDIENCE], 'decisionLog.target': DEMO_DECISION_LOG };
+    let config = loadConfig({ env, base });
     if (!existsSync(config.policy.bundle)) {
       throw new Error(`the demo bundle ${config.policy.bundle} is missing: run \`npm run build:policies\` (npm start does it for you)`);
     }
-    if (config.decisionLog.target !== 'stdout') mkdirSync(dirname(resolve(config.decisionLog.target)), { recursive: true });
+    let checkpointPublicKey: string | undefined;
+    const target = config.decisionLog.target;
+    if (target !== 'stdout' && target !== 'none') {
+      const dir = dirname(resolve(target));
+      mkdirSync(dir, { recursive: true });
+      if (!config.decisionLog.checkpoint.keyFile) {
+        // The demo signs checkpoints too, so `audit verify --key` can show that cutting the log is caught.
+        const keys = ensureDemoCheckpointKey(dir);
+        checkpointPublicKey = keys.publicKey;
+        config = loadConfig({ env, base: { ...base, 'decisionLog.checkpoint.keyFile': keys.privateKey } });
+      }
+    }
     const sidecar = createSidecar(config, createProcessLog(config.log.level));
     const { url } = await sidecar.start();
     await sidecar.whenReady();
@@ -38,6 +50,7 @@ export async function runDemo(options: { idpPort?: number; env?: NodeJS.ProcessE
       idp,
       sidecar,
       url,
+      ...(checkpointPublicKey ? { checkpointPublicKey } : {}),
       async stop() {
         await sidecar.stop();
         await idp.stop();
@@ -61,7 +74,7 @@ export function demoBanner(demo: RunningDemo, bundle: string, decisionLog: strin
     `  identity provider  ${demo.idp.issuer}  (oauth2-mock-server; users ${users})`,
     `  sidecar            ${demo.url}  (POST /authorize, /forward-auth, /v1/data/..., /v1/status, /health, /ready)`,
     `  policy bundle      ${bundle}`,
-    `  decision log       ${decisionLog}`,
+    `  decision log       ${decisionLog}  (hash-chained${demo.checkpointPublicKey ? ', checkpoints signed' : ''})`,
     '',
     'Try it (in another terminal, in this folder):',
     authorize('alice', 'DELETE', '/api/orders/1') + '    # allow: admin',
@@ -70,8 +83,30 @@ export function demoBanner(demo: RunningDemo, bundle: string, decisionLog: strin
     `  npx authz-sidecar demo token carol | wc -c    # 5,000 roles, yet the token stays small: roles come from userinfo`,
     `  curl -s -X POST ${demo.url}/authorize -H 'Authorization: Bearer not.a.jwt' -H 'content-type: application/json' -d '{"method":"GET","path":"/"}'    # 401`,
     `  curl -s -X POST ${demo.url}/v1/data/authz/decision -H "Authorization: Bearer $(npx authz-sidecar demo token bob)" \\\n       -H 'content-type: application/json' -d '{"input":{"request":{"method":"GET","path":"/api/orders/1"}}}'    # OPA Data API`,
+    ...(decisionLog === 'stdout' || decisionLog === 'none'
+      ? []
+      : [
+          '',
+          'Audit the decision log:',
+          `  npx authz-sidecar audit verify${demo.checkpointPublicKey ? ` --key ${demo.checkpointPublicKey}` : ''} ${decisionLog}*    # tamper evidence`,
+          `  npx authz-sidecar audit stats ${decisionLog}*`,
+          `  npx authz-sidecar audit query --result deny ${decisionLog}*`,
+          `  npx authz-sidecar audit replay --bundle bundles/authz.tar.gz ${decisionLog}*    # what a new bundle would change`,
+        ]),
     '',
     'Ctrl-C stops the demo.',
     '',
   ].join('\n');
+}
+
+/** An Ed25519 key pair in `dir`, made once and kept, so checkpoints of earlier demo runs still verify. */
+function ensureDemoCheckpointKey(dir: string): { privateKey: string; publicKey: string } {
+  const privateKey = join(dir, 'checkpoint-key.pem');
+  const publicKey = join(dir, 'checkpoint-public.pem');
+  if (!existsSync(privateKey) || !existsSync(publicKey)) {
+    const pair = generateKeyPairSync('ed25519');
+    writeFileSync(privateKey, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(publicKey, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+  }
+  return { privateKey: relative(process.cwd(), privateKey) || privateKey, publicKey: relative(process.cwd(), publicKey) || publicKey };
 }

@@ -46,6 +46,8 @@ export interface AppOptions {
   readonly explain?: boolean;
   /** Served on `GET /metrics` (Prometheus text) when given. */
   readonly metrics?: MetricsSource;
+  /** Decision log counters (drops by reason, per sink), served at GET /v1/status/decision-logs. */
+  readonly decisionLogStatus?: () => unknown;
 }
 
 /** The express application: routes, body limits and the error handler. Knows nothing of sockets. */
@@ -77,6 +79,12 @@ export function createApp(options: AppOptions): express.Express {
       const text = await metrics.scrape();
       res.setHeader('content-type', metrics.contentType);
       res.send(text);
+    });
+  }
+  const decisionLogStatus = options.decisionLogStatus;
+  if (decisionLogStatus) {
+    app.get('/v1/status/decision-logs', (_req, res) => {
+      res.json(decisionLogStatus());
     });
   }
   app.all(options.forwardAuthPath, ready, forwardAuthRoute(options.authorize));

@@ -74,9 +74,19 @@ export async function startServer(handler: RequestListener, config: Config, list
       ? `unix:${String(addr)}`
       : `http://${(addr as AddressInfo).family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   let closed: Promise<void> | undefined;
+  // server.close() waits for every connection to end but closes only those idle right now: a
+  // keep-alive client (a proxy's pool) that keeps sending on its open connections would hold the
+  // process, and the decision log's flush, forever. So from here every answer closes its
+  // connection, and connections that become idle are closed as they do.
   const close = (): Promise<void> =>
     (closed ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      draining = true;
+      for (const res of active) if (!res.headersSent) res.setHeader('connection', 'close');
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      server.close(() => {
+        clearInterval(sweep);
+        resolve();
+      });
       server.closeIdleConnections();
     }));
   return {

@@ -9,8 +9,13 @@ export type ClaimsCacheOutcome = 'hit' | 'miss' | 'uncached' | 'stale';
 export type CircuitState = 'closed' | 'open' | 'half_open';
 export type LoadResult = 'success' | 'failure';
 
-/** What the decision log reports; `dropped` is per reason (a fixed, small set owned by src/decision-log). */
+/**
+ * What the decision log reports. `dropped` is keyed `<sink>/<reason>` (`queue/buffer_full`,
+ * `http/retry_exhausted`, ...: a fixed, small set owned by src/decision-log).
+ */
 export interface DecisionLogCounts {
+  /** Events handed to the log (one per decision). */
+  readonly logged?: number;
   readonly written: number;
   readonly buffered: number;
   readonly dropped: Readonly<Record<string, number>>;
@@ -109,15 +114,21 @@ export function createMetrics(): SidecarMetrics {
     const now = logRead?.();
     if (!now) return;
     if (now.written > logSeen.written) logWritten.inc(now.written - logSeen.written);
-    for (const [reason, n] of Object.entries(now.dropped)) {
-      const before = logSeen.dropped[reason] ?? 0;
-      if (n > before) logDropped.inc({ reason }, n - before);
+    if ((now.logged ?? 0) > (logSeen.logged ?? 0)) logEvents.inc((now.logged ?? 0) - (logSeen.logged ?? 0));
+    for (const [key, n] of Object.entries(now.dropped)) {
+      const before = logSeen.dropped[key] ?? 0;
+      const slash = key.indexOf('/');
+      const labels = slash === -1 ? { sink: 'log', reason: key } : { sink: key.slice(0, slash), reason: key.slice(slash + 1) };
+      // Every known series is exported, also at 0, so an alert on increase() sees it from the start.
+      if (n > before) logDropped.inc(labels, n - before);
+      else logDropped.inc(labels, 0);
     }
     logBuffered.set(now.buffered);
-    logSeen = { written: now.written, buffered: now.buffered, dropped: { ...now.dropped } };
+    logSeen = { ...now, dropped: { ...now.dropped } };
   };
   const logWritten = new Counter({ name: 'authz_decision_log_written_total', help: 'Decision log events handed to the sink.', registers, collect: syncLog });
-  const logDropped = new Counter({ name: 'authz_decision_log_dropped_total', help: 'Decision log events dropped, by reason.', labelNames: ['reason'], registers });
+  const logEvents = new Counter({ name: 'authz_decision_log_events_total', help: 'Decisions handed to the decision log.', registers });
+  const logDropped = new Counter({ name: 'authz_decision_log_dropped_total', help: 'Decision log events dropped, by sink and reason.', labelNames: ['sink', 'reason'], registers });
   const logBuffered = new Gauge({ name: 'authz_decision_log_buffered_events', help: 'Decision log events queued in memory, not yet written.', registers });
 
   let processLogRead: (() => number) | undefined;

@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
-import type { DecisionEvent } from '../decision-log/decision-event.ts';
+import type { DecisionEventDraft } from '../decision-log/decision-event.ts';
 import { parseTraceparent } from './traceparent.ts';
 
 export interface DecisionTracer {
@@ -8,7 +8,7 @@ export interface DecisionTracer {
    * `authz.claims` and `authz.policy`, timed from the decision's own measurements and parented
    * to the caller's `traceparent` when there is one.
    */
-  record(event: DecisionEvent, traceparent: string | string[] | undefined): void;
+  record(event: DecisionEventDraft, traceparent: string | string[] | undefined): void;
 }
 
 /**
@@ -37,7 +37,7 @@ export function createDecisionTracer(tracer: Tracer = trace.getTracer('authz-sid
         'authz.allow': event.result.allow,
         'authz.request.method': event.request?.method ?? '',
         'authz.request.path': event.request?.path ?? '',
-        'authz.bundle.revision': event.bundle.revision ?? '',
+        'authz.bundle.revision': Object.values(event.bundles)[0]?.revision ?? '',
       };
       if (event.claims.source) attributes['authz.claims.source'] = event.claims.source;
       if (event.claims.cache) attributes['authz.claims.cache'] = event.claims.cache;

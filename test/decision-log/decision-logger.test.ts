@@ -3,50 +3,88 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDecisionLogger } from '../../src/decision-log/decision-logger.ts';
-import type { DecisionEvent } from '../../src/decision-log/decision-event.ts';
+import { verifyLog } from '../../src/decision-log/audit/verify-log.ts';
 import { tempDir } from '../helpers/bundles.ts';
-
-const event = (i: number): DecisionEvent => ({
-  decision_id: `d-${i}`,
-  timestamp: new Date(0).toISOString(),
-  path: 'authorize',
-  subject: { sub: 's', iss: 'i' },
-  request: { method: 'GET', path: '/' },
-  result: { allow: i % 2 === 0 },
-  bundle: { revision: 'r' },
-  timings_us: { verify: 1, claims: 1, policy: 1, total: 3 },
-  claims: { source: 'token', cache: 'none' },
-});
+import { draft, jsonLines } from './helpers.ts';
 
 describe('decision logger', () => {
-  it('writes every event as one JSON line, in order, and close() flushes them all', async () => {
+  it('writes every event as one versioned, chained JSON line, in order, and close() flushes them all', async () => {
     const file = join(tempDir(), 'd.log');
-    const log = createDecisionLogger(file, 100_000);
-    for (let i = 0; i < 20_000; i++) log.log(event(i));
+    const log = createDecisionLogger({ target: file, bufferEvents: 100_000, instanceId: 'test-instance' });
+    await log.open();
+    for (let i = 0; i < 5_000; i++) log.log(draft(i));
     await log.close();
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-    assert.equal(lines.length, 20_000);
-    assert.equal(JSON.parse(lines[0]!).decision_id, 'd-0');
-    assert.equal(JSON.parse(lines[19_999]!).decision_id, 'd-19999');
-    assert.deepEqual(log.stats, { written: 20_000, dropped: 0, buffered: 0 });
+    const lines = jsonLines(readFileSync(file, 'utf8'));
+    assert.equal(lines.length, 5_000);
+    assert.equal(lines[0].decision_id, 'd-0');
+    assert.equal(lines[4_999].decision_id, 'd-4999');
+    assert.equal(lines[0].schema_version, 1);
+    assert.deepEqual(lines[0].labels, { app: 'authz-sidecar', id: 'test-instance', version: '0.1.0' });
+    assert.deepEqual(lines.map((l) => l.chain.seq).slice(0, 3), [0, 1, 2]);
+    assert.equal(log.stats.logged, 5_000);
+    assert.equal(log.stats.written, 5_000);
+    assert.equal(log.stats.dropped, 0);
+    assert.equal((await verifyLog([file])).ok, true);
   });
 
-  it('drops and counts events beyond the buffer instead of growing without bound', async () => {
+  it('drops and counts events beyond the queue instead of growing without bound', async () => {
     const file = join(tempDir(), 'd.log');
-    const log = createDecisionLogger(file, 10);
-    for (let i = 0; i < 25; i++) log.log(event(i)); // same tick: nothing flushed yet
+    const log = createDecisionLogger({ target: file, bufferEvents: 10 });
+    await log.open();
+    for (let i = 0; i < 25; i++) log.log(draft(i)); // same tick: nothing written yet
     await log.close();
+    assert.equal(log.stats.drops.buffer_full, 15);
     assert.equal(log.stats.dropped, 15);
-    assert.equal(readFileSync(file, 'utf8').trimEnd().split('\n').length, 10);
+    assert.equal(log.stats.logged, 25);
+    assert.equal(jsonLines(readFileSync(file, 'utf8')).length, 10);
   });
 
-  it('counts events as dropped when the sink fails', async () => {
-    const log = createDecisionLogger(join(tempDir(), 'missing-dir', 'd.log'), 100);
-    log.log(event(1));
-    await new Promise((r) => setTimeout(r, 50));
-    log.log(event(2));
+  it('counts every event as dropped (write_error) while the disk refuses writes, and keeps the chain intact', async () => {
+    // /dev/full answers every write with ENOSPC: a real full disk, without a mock.
+    const log = createDecisionLogger({ target: '/dev/full', bufferEvents: 100 });
+    await log.open();
+    for (let i = 0; i < 7; i++) log.log(draft(i));
     await log.flush();
-    assert.equal(log.stats.written + log.stats.dropped, 2);
-    assert.ok(log.stats.dropped >= 1);
+    log.log(draft(7));
+    await log.close();
+    assert.equal(log.stats.written, 0);
+    assert.equal(log.stats.sinks.file?.dropped.write_error, 8);
+    assert.equal(log.stats.dropped, 8);
+    assert.equal(log.stats.sinks.file?.seq, -1, 'no record reached the disk, so the chain has not advanced');
+    assert.match(log.stats.sinks.file?.last_error ?? '', /ENOSPC/);
+  });
+
+  it('open() fails when the log cannot be created, so the sidecar refuses to start without its audit trail', async () => {
+    const log = createDecisionLogger({ target: join(tempDir(), 'missing-dir', 'd.log'), bufferEvents: 100 });
+    await assert.rejects(log.open(), /ENOENT/);
+  });
+
+  it('still records a decision whose input cannot be serialised, without the input', async () => {
+    const file = join(tempDir(), 'd.log');
+    const log = createDecisionLogger({ target: file, bufferEvents: 100 });
+    await log.open();
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    log.log(draft(1, { input: { context: deep } }));
+    log.log(draft(2));
+    await log.close();
+    const [bad, good] = jsonLines(readFileSync(file, 'utf8'));
+    assert.equal(bad.decision_id, 'd-1');
+    assert.equal(bad.input, undefined);
+    assert.deepEqual(bad.erased, ['/input']);
+    assert.match(bad.mask_error, /nested deeper/);
+    assert.equal(bad.result.allow, false);
+    assert.ok(good.input);
+    assert.equal(log.stats.mask_errors, 1);
+    assert.equal(log.stats.dropped, 0);
+  });
+
+  it('writes plain JSON lines to stdout and nothing with target none', async () => {
+    const none = createDecisionLogger({ target: 'none', bufferEvents: 10 });
+    await none.open();
+    none.log(draft(1));
+    await none.close();
+    assert.deepEqual(none.stats.sinks, {});
+    assert.equal(none.stats.logged, 1);
   });
 });

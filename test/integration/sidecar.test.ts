@@ -136,7 +136,7 @@ describe('sidecar against a real OIDC provider on loopback', () => {
     assert.deepEqual(event.subject, { sub: 'bob', iss: idp.issuer });
     assert.deepEqual(event.request, { method: 'GET', path: '/api/orders/1' });
     assert.equal(event.result.allow, true);
-    assert.equal(typeof event.bundle.revision, 'string');
+    assert.equal(typeof event.bundles.authz.revision, 'string');
     assert.equal(event.trace_id, '4bf92f3577b34da6a3ce929d0e0e4736');
     for (const k of ['verify', 'claims', 'policy', 'total']) assert.equal(typeof event.timings_us[k], 'number');
     const raw = JSON.stringify(lines);

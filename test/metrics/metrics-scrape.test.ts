@@ -49,7 +49,7 @@ describe('GET /metrics on a real sidecar', () => {
     assert.equal(x.value('authz_bundle_loads_total', { result: 'success' }), 1);
     const info = x.samples.filter((s) => s.name === 'authz_bundle_info');
     assert.equal(info.length, 1);
-    assert.equal(info[0]!.labels['revision'], sc.decisions()[0].bundle.revision);
+    assert.equal(info[0]!.labels['revision'], sc.decisions()[0].bundles.authz.revision);
     const activated = x.value('authz_bundle_last_activation_timestamp_seconds')!;
     assert.ok(Math.abs(activated - Date.now() / 1000) < 60, 'activation time is recent unix seconds');
     assert.equal(x.value('authz_decision_log_written_total'), 4);

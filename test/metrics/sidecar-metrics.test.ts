@@ -43,17 +43,17 @@ describe('sidecar metrics', () => {
 
   it('reads decision-log counts at scrape time and carries totals across a new log (reload)', async () => {
     const m = createMetrics();
-    let first = { written: 5, buffered: 2, dropped: { buffer_full: 1 } as Record<string, number> };
+    let first = { written: 5, buffered: 2, dropped: { 'queue/buffer_full': 1 } as Record<string, number> };
     m.trackDecisionLog(() => first);
     let x = parseExposition(await m.scrape());
     assert.equal(x.value('authz_decision_log_written_total'), 5);
-    assert.equal(x.value('authz_decision_log_dropped_total', { reason: 'buffer_full' }), 1);
+    assert.equal(x.value('authz_decision_log_dropped_total', { sink: 'queue', reason: 'buffer_full' }), 1);
     assert.equal(x.value('authz_decision_log_buffered_events'), 2);
-    first = { written: 7, buffered: 0, dropped: { buffer_full: 1, sink_error: 3 } };
+    first = { written: 7, buffered: 0, dropped: { 'queue/buffer_full': 1, 'file/write_error': 3 } };
     m.trackDecisionLog(() => ({ written: 4, buffered: 0, dropped: {} }));
     x = parseExposition(await m.scrape());
     assert.equal(x.value('authz_decision_log_written_total'), 11, '7 from the old log, 4 from the new one');
-    assert.equal(x.value('authz_decision_log_dropped_total', { reason: 'sink_error' }), 3);
+    assert.equal(x.value('authz_decision_log_dropped_total', { sink: 'file', reason: 'write_error' }), 3);
   });
 
   it('includes the event-loop lag percentiles from monitorEventLoopDelay and process metrics', async () => {

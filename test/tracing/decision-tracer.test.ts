@@ -4,7 +4,7 @@ import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createDecisionTracer } from '../../src/tracing/decision-tracer.ts';
 import { parseTraceparent } from '../../src/tracing/traceparent.ts';
-import type { DecisionEvent } from '../../src/decision-log/decision-event.ts';
+import type { DecisionEventDraft as DecisionEvent } from '../../src/decision-log/decision-event.ts';
 import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
 import { startTestSidecar } from '../helpers/test-sidecar.ts';
 
@@ -30,9 +30,9 @@ describe('decision spans', () => {
   it('records authz.decision parented to the caller, with verify/claims/policy children timed inside it', () => {
     exporter.reset();
     const event: DecisionEvent = {
-      decision_id: 'd-1', timestamp: new Date().toISOString(), path: 'authorize',
+      decision_id: 'd-1', timestamp: new Date().toISOString(), path: 'authz/decision', metrics: {},
       subject: { sub: 'alice', iss: 'https://idp' }, request: { method: 'GET', path: '/api/orders/1' },
-      result: { allow: false }, bundle: { revision: 'r1' }, timings_us: { verify: 300, claims: 2000, policy: 50, total: 2400 },
+      result: { allow: false }, bundles: { authz: { revision: 'r1' } }, timings_us: { verify: 300, claims: 2000, policy: 50, total: 2400 },
       claims: { source: 'userinfo', cache: 'miss' }, error: { code: 'policy_error', message: 'x' },
     };
     createDecisionTracer().record(event, TRACEPARENT);
