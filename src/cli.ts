@@ -2,18 +2,12 @@ import { parseArgs } from 'node:util';
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { loadConfig } from './config/load-config.ts';
-import { createSidecar } from './main.ts';
-import { createProcessLog } from './lib/process-log.ts';
 import { SidecarError } from './errors/sidecar-error.ts';
-import { demoBanner, runDemo, DEMO_DECISION_LOG } from './demo/run-demo.ts';
-import { requestDemoToken } from './demo/request-token.ts';
-import { DEMO_IDP_PORT } from './demo/demo-users.ts';
-import { CHECK_HELP, runCheck } from './check/run-check.ts';
-import { createMetrics } from './metrics/sidecar-metrics.ts';
+import { DEMO_DECISION_LOG, DEMO_IDP_PORT } from './demo/demo-users.ts';
 import { waitForSignals } from './lifecycle/wait-for-signals.ts';
-import { runPrimary } from './lifecycle/run-primary.ts';
-import { linkWorker } from './lifecycle/worker-link.ts';
-import { runAudit } from './decision-log/audit/audit-cli.ts';
+
+// Each command imports what it needs when it runs: `demo token`, `--help` and the audit tools
+// must not pay for loading express, prom-client, opa-wasm and the rest of the server (~1 s).
 
 const HELP: Record<string, string> = {
   main: `authz-sidecar: verifies subject-only JWTs, fetches roles from OIDC userinfo, evaluates Rego
@@ -58,7 +52,6 @@ Options:
   --idp-port <port>   port of the demo IdP (default ${DEMO_IDP_PORT}, or AUTHZ_DEMO_IDP_PORT)
   --idp <url>         demo IdP to ask for a token (default http://127.0.0.1:${DEMO_IDP_PORT})
   -h, --help          show this help`,
-  check: CHECK_HELP,
 };
 
 /** Runs one command line; resolves to the process exit code. */
@@ -77,9 +70,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       case 'demo':
         return rest[0] === 'token' ? await demoToken(rest.slice(1)) : await demo(rest);
       case 'check':
-        return await runCheck(rest);
+        return await (await import('./check/run-check.ts')).runCheck(rest);
       case 'audit':
-        return await runAudit(rest);
+        return await (await import('./decision-log/audit/audit-cli.ts')).runAudit(rest);
       default:
         process.stderr.write(`authz-sidecar: unknown command '${command}'\n\n${HELP['main']}\n`);
         return 2;
@@ -103,6 +96,13 @@ async function serve(args: readonly string[]): Promise<number> {
   if (values.help) return help('serve');
   const load = () => loadConfig({ file: values.config });
   const config = load();
+  const [{ createSidecar }, { createProcessLog }, { createMetrics }, { runPrimary }, { linkWorker }] = await Promise.all([
+    import('./main.ts'),
+    import('./lib/process-log.ts'),
+    import('./metrics/sidecar-metrics.ts'),
+    import('./lifecycle/run-primary.ts'),
+    import('./lifecycle/worker-link.ts'),
+  ]);
   const log = createProcessLog(config.log.level);
   const workers = config.workers === 0 ? availableParallelism() : config.workers;
   if (workers > 1 && cluster.isPrimary) return await runPrimary({ config, workers, log, loadConfig: load });
@@ -143,6 +143,7 @@ async function demo(args: readonly string[]): Promise<number> {
   if (values.help) return help('demo');
   process.stderr.write('authz-sidecar demo: starting the identity provider and the sidecar...\n');
   const port = values['idp-port'] === undefined ? undefined : Number(values['idp-port']);
+  const { runDemo, demoBanner } = await import('./demo/run-demo.ts');
   const running = await runDemo(port === undefined ? {} : { idpPort: port });
   const config = loadConfig({ base: { issuer: running.idp.issuer, 'decisionLog.target': DEMO_DECISION_LOG } });
   process.stdout.write(demoBanner(running, config.policy.bundle, config.decisionLog.target));
@@ -164,6 +165,7 @@ async function demoToken(args: readonly string[]): Promise<number> {
   }
   const idp = values.idp ?? `http://127.0.0.1:${process.env['AUTHZ_DEMO_IDP_PORT'] ?? DEMO_IDP_PORT}`;
   try {
+    const { requestDemoToken } = await import('./demo/request-token.ts');
     process.stdout.write(`${await requestDemoToken(idp, user)}\n`);
     return 0;
   } catch (err) {

@@ -20,3 +20,6 @@ export const DEMO_USERS: Readonly<Record<string, DemoUser>> = {
 export const DEMO_AUDIENCE = 'authz-demo';
 export const DEMO_CLIENT_ID = 'demo-service';
 export const DEMO_IDP_PORT = 8180;
+
+/** Where the demo writes its (hash-chained, checkpointed) decision log. */
+export const DEMO_DECISION_LOG = '.demo/decisions.log';

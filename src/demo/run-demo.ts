@@ -6,6 +6,7 @@ import { createSidecar, type Sidecar } from '../main.ts';
 import { createProcessLog } from '../lib/process-log.ts';
 import { startDemoIdp, type DemoIdp } from './demo-idp.ts';
 import { DEMO_AUDIENCE, DEMO_IDP_PORT, DEMO_USERS } from './demo-users.ts';
+import { DEMO_DECISION_LOG } from './demo-users.ts';
 
 export interface RunningDemo {
   readonly idp: DemoIdp;
@@ -16,7 +17,7 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-export const DEMO_DECISION_LOG = '.demo/decisions.log';
+export { DEMO_DECISION_LOG };
 
 /**
  * The embedded default: a loopback IdP with the demo users, the sample bundle, and the sidecar
