@@ -162,8 +162,8 @@ export function renderMarkdown(r: Results): string {
     for (const t of ['sidecar', 'opa', 'bare'] as const) {
       const v = targets[t];
       if (!v) continue;
-      // A target that used well under its core while the load core was saturated was held back by the load side.
-      const loadBound = v.cpu_cores < 0.75 && v.load_core_busy >= 0.95 && v.other_cpu_on_target_core < 0.5;
+      // The target's core had time to spare while the load core was saturated: the load side set the pace.
+      const loadBound = v.cpu_cores + v.other_cpu_on_target_core < 0.85 && v.load_core_busy >= 0.95;
       const flags = [v.requests === 0 ? 'no answer within the run' : '', loadBound ? 'load-bound' : '', v.errors ? `${v.errors} errors` : '', v.token_list_wraps ? `tokens reused ×${v.token_list_wraps}` : ''].filter(Boolean).join(', ');
       const ratio = (other: TargetResult | undefined): string =>
         t !== 'sidecar' || !other ? '' : other.rps === 0 ? '∞ (it answered none)' : `${(v.rps / other.rps).toFixed(2)}×`;
