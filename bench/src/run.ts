@@ -8,13 +8,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startChild, waitUntil, type Child } from './lib/child.ts';
 import { choosePinning, pinned } from './lib/pinning.ts';
 import { busyOf, coreBusySeconds, cpuSeconds, memory } from './lib/proc-stats.ts';
+import { describeMachine, waitForQuiet } from './lib/machine.ts';
 import { chooseGenerator, runLoad, type Generator } from './load/load.ts';
 import { fill } from './load/fill.ts';
 import { aggregate, judge, renderMarkdown, updateReadme, type Measurement, type Results, type TargetResult } from './report/report.ts';
@@ -81,7 +82,7 @@ for (const need of [join(ROOT, 'bundles/authz.tar.gz'), join(ROOT, '.tools/bin/o
 }
 
 // A shared machine makes every number noisy: say how busy it is before starting, and optionally wait.
-const quietness = await waitForQuiet(Number(args['wait-quiet'] ?? 0));
+const quietness = await waitForQuiet(Number(args['wait-quiet'] ?? 0), log);
 const work = mkdtempSync(join(tmpdir(), 'authz-bench-'));
 const children: Child[] = [];
 const started = Date.now();
@@ -269,7 +270,7 @@ try {
 
   // --- the report --------------------------------------------------------------------------------
   const results: Results = {
-    machine: { ...machine(generator, pinning.description), busy_cores_before_start: quietness },
+    machine: { ...describeMachine(ROOT, generator, pinning.description), busy_cores_before_start: quietness },
     settings: { ...settings, wall_s: Math.round((Date.now() - started) / 1000) },
     reference,
     scenarios: scenarioResults,
@@ -290,44 +291,4 @@ try {
   for (const c of children.reverse()) await c.stop(3000);
   if (ok) rmSync(work, { recursive: true, force: true });
   else log(`logs kept in ${work}`);
-}
-
-/** CPU (in cores) used on the whole machine over 2 s; with `minutes` > 0, waits until that is under 0.25. */
-async function waitForQuiet(minutes: number): Promise<number> {
-  const deadline = Date.now() + minutes * 60_000;
-  for (;;) {
-    const a = busyOf(coreBusySeconds(), undefined);
-    await new Promise((r) => setTimeout(r, 2000));
-    const busy = Number(((busyOf(coreBusySeconds(), undefined) - a) / 2).toFixed(2));
-    if (busy < 0.25 || Date.now() >= deadline) {
-      if (busy >= 0.25) log(`warning: the machine is busy (${busy} cores used by other processes): expect noisy numbers`);
-      return busy;
-    }
-    log(`machine busy (${busy} cores used); waiting for it to quieten (up to ${minutes} min)`);
-    await new Promise((r) => setTimeout(r, 10_000));
-  }
-}
-
-function machine(gen: { name: string; version: string }, pinningDescription: string): Record<string, unknown> {
-  const sh = (cmd: string, a: string[], cwd = ROOT): string => {
-    try {
-      return execFileSync(cmd, a, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return 'unknown';
-    }
-  };
-  const osRelease = existsSync('/etc/os-release') ? /^PRETTY_NAME="?([^"\n]*)/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] : undefined;
-  const dirty = sh('git', ['status', '--porcelain', '--', 'src', 'bin', 'package.json', 'rego']) !== '';
-  return {
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memory_gb: Math.round(totalmem() / 2 ** 30),
-    os: `${osRelease ?? 'Linux'} (kernel ${release()})`,
-    node: process.versions.node,
-    opa: /^Version: (.*)$/m.exec(sh(join(ROOT, '.tools/bin/opa'), ['version']))?.[1] ?? 'unknown',
-    generator: `${gen.name} ${gen.version}`,
-    pinning: pinningDescription,
-    commit: `${sh('git', ['rev-parse', '--short', 'HEAD'])}${dirty ? ' (with uncommitted changes)' : ''}`,
-    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-  };
 }
