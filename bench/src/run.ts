@@ -4,7 +4,7 @@
  *
  *   npm run bench [-- --quick] [--scenarios hot,cold-token] [--rounds 3] [--duration 10]
  *                 [--connections 32] [--generator wrk|autocannon] [--no-profile] [--readme|--no-readme]
- *                 [--wait-quiet <minutes>]
+ *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +47,7 @@ const { values: args } = parseArgs({
     'userinfo-latency-ms': { type: 'string', default: '2' },
     'base-port': { type: 'string', default: '18180' },
     'wait-quiet': { type: 'string' },
+    'sidecar-node-args': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -58,6 +59,7 @@ if (args.help) {
 const quick = args.quick;
 const settings = {
   mode: quick ? 'quick' : 'full',
+  sidecar_node_args: args['sidecar-node-args'] ?? '',
   duration_s: Number(args.duration ?? (quick ? 4 : 8)),
   cold_duration_s: Number(args.duration ?? (quick ? 3 : 5)),
   warmup_s: quick ? 2 : 3,
@@ -130,7 +132,8 @@ try {
 
   // --- the scenarios -----------------------------------------------------------------------------
   const startTarget = (name: TargetName, dir: string, cpuProfile?: StartOptions['cpuProfile']): Promise<Target> => {
-    const o: StartOptions = { root: ROOT, port: ports[name], issuer, audience: AUDIENCE, dir, cpu: pinning.target, cpuProfile };
+    const nodeArgs = args['sidecar-node-args']?.split(' ').filter(Boolean);
+    const o: StartOptions = { root: ROOT, port: ports[name], issuer, audience: AUDIENCE, dir, cpu: pinning.target, cpuProfile, nodeArgs };
     return name === 'sidecar' ? startSidecar(o) : name === 'opa' ? startOpa(o) : startBare(o);
   };
 

@@ -21,7 +21,8 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
   );
   const decisionLog = join(o.dir, 'sidecar-decisions.log');
   const stderrFile = join(o.dir, 'sidecar.stderr.log');
-  const nodeArgs = o.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfile.dir}`, `--cpu-prof-name=${o.cpuProfile.name}`] : [];
+  const nodeArgs = [...(o.nodeArgs ?? [])];
+  if (o.cpuProfile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfile.dir}`, `--cpu-prof-name=${o.cpuProfile.name}`);
   const [cmd, args] = pinned(o.cpu, process.execPath, [...nodeArgs, 'bin/authz-sidecar.js', 'serve', '--config', config]);
   const child = startChild(cmd, args, {
     cwd: o.root,

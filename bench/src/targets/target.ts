@@ -29,6 +29,8 @@ export interface StartOptions {
   /** Scratch directory of this target instance (config, logs, decision log). */
   readonly dir: string;
   readonly cpu: string | undefined;
+  /** Extra Node flags for the sidecar (experiments: `--sidecar-node-args "--single-threaded-gc"`). */
+  readonly nodeArgs?: readonly string[];
   /** Write a V8 CPU profile here on exit (sidecar only). */
   readonly cpuProfile?: { dir: string; name: string } | undefined;
 }
