@@ -152,11 +152,14 @@ try {
     const ui = await userinfoCalls();
     const cpu = cpuSeconds(t.pid);
     const before = coreBusySeconds();
+    const wallStart = performance.now();
     const busy = busyOf(before, pinning.target);
     const loadBusy = busyOf(before, pinning.load);
     const r = await runLoad(gen, { url: t.url, wire: t.wire, tokensFile: fileOf(s.measure), connections: settings.connections, durationS, cpu: pinning.load, outFile: join(dir, `${t.name}-${label}.json`) });
     const targetCpu = cpuSeconds(t.pid) - cpu;
     const after = coreBusySeconds();
+    // Core readings span the generator's start-up too (wrk formats every request first), so divide by wall time.
+    const wallS = (performance.now() - wallStart) / 1000;
     const otherCpu = busyOf(after, pinning.target) - busy - targetCpu;
     const m: Measurement = {
       rps: r.rps,
@@ -168,9 +171,9 @@ try {
       errors: r.errors,
       userinfo_calls: (await userinfoCalls()) - ui,
       // Only a problem where every request must carry a token the target has not seen.
-      token_list_wraps: s.consumesTokens ? r.wraps : 0,
-      other_cpu_on_target_core: Number(Math.max(0, otherCpu / r.durationS).toFixed(2)),
-      load_core_busy: Number(((busyOf(after, pinning.load) - loadBusy) / r.durationS).toFixed(2)),
+      token_list_wraps: s.consumesTokens && t.name !== 'bare' ? r.wraps : 0,
+      other_cpu_on_target_core: Number(Math.max(0, otherCpu / wallS).toFixed(2)),
+      load_core_busy: Number(((busyOf(after, pinning.load) - loadBusy) / wallS).toFixed(2)),
     };
     log(`  ${s.name} ${label} ${t.name}: ${Math.round(m.rps)} req/s, p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, p99.9 ${m.p999_ms} ms, ` +
         `cpu ${m.cpu_cores} (others on its core ${m.other_cpu_on_target_core}; load core busy ${m.load_core_busy}), userinfo ${m.userinfo_calls}${m.errors ? `, ERRORS ${m.errors}` : ''}${m.token_list_wraps ? `, token list wrapped ${m.token_list_wraps}×` : ''}`);
