@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+
+/**
+ * Which core runs what. With two cores or more and `taskset` available, the load generator and the
+ * IdP stand-in share the first core and the target under test gets the last one, so each target has
+ * exactly one core of its own; otherwise nothing is pinned and the report says so.
+ */
+export interface Pinning {
+  readonly load: string | undefined;
+  readonly target: string | undefined;
+  readonly description: string;
+}
+
+export function choosePinning(): Pinning {
+  const cores = availableParallelism();
+  let taskset = false;
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+    taskset = true;
+  } catch {
+    taskset = false;
+  }
+  if (!taskset || cores < 2) {
+    return { load: undefined, target: undefined, description: taskset ? 'not pinned (one core)' : 'not pinned (no taskset)' };
+  }
+  const target = String(cores - 1);
+  const load = cores > 2 ? `0-${cores - 2}` : '0';
+  return { load, target, description: `load generator and IdP stand-in on core ${load}, target on core ${target} (taskset)` };
+}
+
+/** The command line that runs `cmd args` on `cpus` (or unpinned). */
+export function pinned(cpus: string | undefined, cmd: string, args: readonly string[]): [string, string[]] {
+  return cpus === undefined ? [cmd, [...args]] : ['taskset', ['-c', cpus, cmd, ...args]];
+}

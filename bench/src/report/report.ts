@@ -1,0 +1,200 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { TargetName } from '../targets/target.ts';
+
+/** One load run against one target. */
+export interface Measurement {
+  readonly rps: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly p999_ms: number;
+  readonly cpu_cores: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly userinfo_calls: number;
+  readonly token_list_wraps: number;
+  /**
+   * CPU (in cores) that processes other than the target used on the target's core during the run:
+   * other work on a shared machine. Near 0 means the target had its core to itself.
+   */
+  readonly other_cpu_on_target_core: number;
+  /** CPU (in cores) busy on the load generator's core (wrk, the IdP stand-in and anything else there). */
+  readonly load_core_busy: number;
+}
+
+/** What latest.json holds per scenario and target: the median of the rounds, peak RSS over them. */
+export interface TargetResult {
+  readonly rps: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly p999_ms: number;
+  readonly rss_mb: number;
+  readonly cpu_cores: number;
+  /** Requests answered, summed over the rounds. */
+  readonly requests: number;
+  readonly errors: number;
+  readonly userinfo_calls: number;
+  readonly token_list_wraps: number;
+  readonly other_cpu_on_target_core: number;
+  readonly load_core_busy: number;
+  readonly rounds: readonly Measurement[];
+  readonly [extra: string]: unknown;
+}
+
+export interface Goal {
+  readonly name: string;
+  readonly goal: string;
+  readonly measured: string;
+  readonly met: boolean | null;
+}
+
+export interface Results {
+  readonly machine: Record<string, unknown>;
+  readonly settings: Record<string, unknown>;
+  readonly reference: Record<string, number>;
+  readonly scenarios: Record<string, Partial<Record<TargetName, TargetResult>>>;
+  readonly descriptions: Record<string, string>;
+  readonly targets: readonly Goal[];
+  readonly profiles: Record<string, string>;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+export function aggregate(rounds: readonly Measurement[], peakRssMb: number, extra: Record<string, unknown> = {}): TargetResult {
+  const med = (k: keyof Measurement): number => median(rounds.map((r) => r[k]));
+  const sum = (k: keyof Measurement): number => rounds.reduce((a, r) => a + r[k], 0);
+  return {
+    rps: Math.round(med('rps')),
+    p50_ms: round(med('p50_ms'), 3),
+    p99_ms: round(med('p99_ms'), 3),
+    p999_ms: round(med('p999_ms'), 3),
+    rss_mb: round(peakRssMb, 1),
+    cpu_cores: round(med('cpu_cores'), 2),
+    requests: sum('requests'),
+    errors: sum('errors'),
+    userinfo_calls: sum('userinfo_calls'),
+    token_list_wraps: sum('token_list_wraps'),
+    other_cpu_on_target_core: round(med('other_cpu_on_target_core'), 2),
+    load_core_busy: round(med('load_core_busy'), 2),
+    ...extra,
+    rounds,
+  };
+}
+
+/** The issue's targets, judged from the results (null: reported, no threshold). */
+export function judge(s: Results['scenarios'], reference: Record<string, number>): Goal[] {
+  const goals: Goal[] = [];
+  const x = (v: number): string => `${v.toFixed(2)}×`;
+  const hot = s['hot'];
+  if (hot?.sidecar && hot.opa) {
+    const r = hot.sidecar.rps / Math.max(1, hot.opa.rps);
+    goals.push({ name: 'hot: throughput vs stock OPA', goal: '≥ 2× OPA', measured: `${x(r)} (${hot.sidecar.rps} vs ${hot.opa.rps} req/s)`, met: r >= 2 });
+    goals.push({
+      name: 'hot: p99 vs stock OPA',
+      goal: '≤ OPA p99',
+      measured: `${hot.sidecar.p99_ms} ms vs ${hot.opa.p99_ms} ms`,
+      met: hot.sidecar.p99_ms <= hot.opa.p99_ms,
+    });
+  }
+  if (hot?.sidecar && hot.bare) {
+    const r = hot.sidecar.rps / hot.bare.rps;
+    goals.push({ name: 'hot: share of the bare node:http ceiling', goal: '≥ 50%', measured: `${(100 * r).toFixed(0)}% (${hot.sidecar.rps} of ${hot.bare.rps} req/s)`, met: r >= 0.5 });
+  }
+  const base = s['roles-10']?.sidecar;
+  for (const n of ['1000', '30000']) {
+    const r = s[`roles-${n}`]?.sidecar;
+    if (base && r) {
+      const q = r.p99_ms / base.p99_ms;
+      goals.push({ name: `p99 with ${Number(n).toLocaleString('en-US')} roles vs 10 roles`, goal: '≤ 1.5×', measured: `${x(q)} (${r.p99_ms} vs ${base.p99_ms} ms)`, met: q <= 1.5 });
+    }
+  }
+  const cold = s['cold-token']?.sidecar;
+  // Prefer the reference measured right after the cold-token runs (same machine state).
+  const jose = (cold?.['jose_verify_per_s_adjacent'] as number | undefined) ?? reference['jose_verify_per_s_64_in_flight'];
+  if (cold && jose) {
+    const r = cold.rps / jose;
+    goals.push({
+      name: 'cold-token vs jose raw verification (same core)',
+      goal: '≥ 80%',
+      measured: `${(100 * r).toFixed(0)}% (${cold.rps} req/s vs jose ${jose} verifications/s with 64 in flight)`,
+      met: r >= 0.8,
+    });
+  }
+  const mem = s['subjects-100k'];
+  for (const t of ['sidecar', 'opa'] as const) {
+    const m = mem?.[t];
+    if (m && typeof m['rss_mb_per_100k_subjects'] === 'number') {
+      goals.push({
+        name: `${t === 'opa' ? 'stock OPA' : 'sidecar'}: RSS per 100,000 cached subjects`,
+        goal: 'reported',
+        measured: `${m['rss_mb_per_100k_subjects']} MB (${m['subjects']} subjects filled; peak RSS ${m.rss_mb} MB)`,
+        met: null,
+      });
+    }
+  }
+  return goals;
+}
+
+const fmt = (v: number, digits = 2): string => (v >= 100 ? v.toFixed(0) : v.toFixed(digits));
+
+/** The results as Markdown: machine, per-scenario table with ratios, and the targets. */
+export function renderMarkdown(r: Results): string {
+  const m = r.machine;
+  const lines = [
+    `Measured ${String(m['date'])} on ${String(m['cpu'])}, ${String(m['cores'])} cores, ${String(m['memory_gb'])} GB, ${String(m['os'])}; ` +
+      `Node ${String(m['node'])}, OPA ${String(m['opa'])}, load from ${String(m['generator'])}; ${String(m['pinning'])}. ` +
+      `Mode \`${String(r.settings['mode'])}\`: ${String(r.settings['connections'])} connections, ${String(r.settings['duration_s'])} s per run ` +
+      `(${String(r.settings['cold_duration_s'])} s for the cold scenarios) after ${String(r.settings['warmup_s'])} s of warm-up, ` +
+      `${String(r.settings['rounds'])} alternating round(s), medians shown; userinfo answers after ${String(r.settings['userinfo_latency_ms'])} ms. ` +
+      `Sidecar at commit ${String(m['commit'])}. "Other load on its core" is CPU (in cores) that other processes used on the ` +
+      `target's core during its runs (this machine is shared: well above 0 means the run was disturbed); "load core busy" is how ` +
+      `busy the load generator's core was (near 1 with a target under its core: the load side, not the target, set the pace). ` +
+      `The machine was ${String(m['busy_cores_before_start'])} cores busy with other work just before the run.`,
+    '',
+    '| scenario | target | req/s | p50 ms | p99 ms | p99.9 ms | CPU (cores) | peak RSS MB | sidecar/OPA req/s | sidecar/bare req/s | other load on its core | load core busy |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [name, targets] of Object.entries(r.scenarios)) {
+    for (const t of ['sidecar', 'opa', 'bare'] as const) {
+      const v = targets[t];
+      if (!v) continue;
+      // The target's core had time to spare while the load core was saturated: the load side set the pace.
+      const loadBound = v.cpu_cores + v.other_cpu_on_target_core < 0.85 && v.load_core_busy >= 0.95;
+      const flags = [v.requests === 0 ? 'no answer within the run' : '', loadBound ? 'load-bound' : '', v.errors ? `${v.errors} errors` : '', v.token_list_wraps ? `tokens reused ×${v.token_list_wraps}` : ''].filter(Boolean).join(', ');
+      const ratio = (other: TargetResult | undefined): string =>
+        t !== 'sidecar' || !other ? '' : other.rps === 0 ? '∞ (it answered none)' : `${(v.rps / other.rps).toFixed(2)}×`;
+      const lat = (ms: number): string => (v.requests === 0 ? '—' : fmt(ms));
+      lines.push(
+        `| ${t === 'sidecar' ? name : ''} | ${t === 'opa' ? 'stock OPA' : t === 'bare' ? 'bare node:http' : 'authz-sidecar'}${flags ? ` (${flags})` : ''} | ${v.rps} | ${lat(v.p50_ms)} | ${lat(v.p99_ms)} | ${lat(v.p999_ms)} | ${v.cpu_cores.toFixed(2)} | ${v.rss_mb.toFixed(0)} | ${ratio(targets.opa)} | ${ratio(targets.bare)} | ${v.other_cpu_on_target_core.toFixed(2)} | ${v.load_core_busy.toFixed(2)} |`,
+      );
+    }
+  }
+  const ref = r.reference;
+  lines.push(
+    '',
+    `Reference on the target's core: jose \`jwtVerify\` RS256 ${ref['jose_verify_per_s_sequential']}/s sequential, ` +
+      `${ref['jose_verify_per_s_64_in_flight']}/s with 64 in flight; node:crypto RSA-2048 verify ${ref['node_crypto_rsa_verify_per_s']}/s.`,
+    '',
+    '| target | goal | measured | |',
+    '| --- | --- | --- | --- |',
+    ...r.targets.map((g) => `| ${g.name} | ${g.goal} | ${g.measured} | ${g.met === null ? 'reported' : g.met ? 'met' : '**missed**'} |`),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+/** Replaces the generated block of the README (between the markers) with `markdown`. */
+export function updateReadme(readmePath: string, markdown: string): boolean {
+  const text = readFileSync(readmePath, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a === -1 || b === -1 || b < a) return false;
+  writeFileSync(readmePath, `${text.slice(0, a + START.length)}\n${markdown}${text.slice(b)}`);
+  return true;
+}

@@ -1,0 +1,76 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startChild, waitUntil } from '../lib/child.ts';
+import { pinned } from '../lib/pinning.ts';
+import { postJson, REQUEST, type StartOptions, type Target } from './target.ts';
+
+/**
+ * authz-sidecar exactly as a user runs it: `node bin/authz-sidecar.js serve` from the repository
+ * root with AUTHZ_* variables and a config file, so the harness measures whatever the checked-out
+ * sidecar is. Decisions go to a file, as in production.
+ */
+export async function startSidecar(o: StartOptions): Promise<Target> {
+  const config = join(o.dir, 'sidecar.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      audience: [o.audience],
+      // Room for the 100,000-subject scenario plus the warm-up subjects.
+      claims: { roleClaims: ['roles'], cacheMaxEntries: 200_000 },
+    }),
+  );
+  const decisionLog = join(o.dir, 'sidecar-decisions.log');
+  const stderrFile = join(o.dir, 'sidecar.stderr.log');
+  const nodeArgs = [...(o.nodeArgs ?? [])];
+  if (o.cpuProfile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfile.dir}`, `--cpu-prof-name=${o.cpuProfile.name}`);
+  const [cmd, args] = pinned(o.cpu, process.execPath, [...nodeArgs, 'bin/authz-sidecar.js', 'serve', '--config', config]);
+  const child = startChild(cmd, args, {
+    cwd: o.root,
+    env: {
+      ...process.env,
+      AUTHZ_ISSUER: o.issuer,
+      AUTHZ_BUNDLE: join(o.root, 'bundles/authz.tar.gz'),
+      AUTHZ_LISTEN: `127.0.0.1:${o.port}`,
+      AUTHZ_DECISION_LOG: decisionLog,
+    },
+    stdoutFile: join(o.dir, 'sidecar.stdout.log'),
+    stderrFile,
+  });
+  const url = `http://127.0.0.1:${o.port}`;
+  try {
+    await waitUntil('the sidecar', child, async () => (await fetch(`${url}/ready`)).status === 200);
+  } catch (err) {
+    await child.stop(1000);
+    throw new Error(`${(err as Error).message}; its log: ${tail(stderrFile)}`);
+  }
+  return {
+    name: 'sidecar',
+    url,
+    pid: child.pid,
+    wire: 'sidecar',
+    child,
+    async decide(token) {
+      const res = await postJson(`${url}/authorize`, JSON.stringify(REQUEST), { authorization: `Bearer ${token}` });
+      if (res.status !== 200) throw new Error(`sidecar answered ${res.status}: ${JSON.stringify(res.json)}`);
+      return res.json.allow === true;
+    },
+    async stop() {
+      const code = await child.stop();
+      // The sidecar reports its decision-log counters in its last process-log line.
+      const stopped = readFileSync(stderrFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"msg":"stopped"'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .pop();
+      return { exit: code, decisions_logged: stopped?.['decisions_logged'], decisions_dropped: stopped?.['decisions_dropped'] };
+    },
+  };
+}
+
+export function tail(file: string, chars = 600): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-chars).trim();
+  } catch {
+    return '(no log)';
+  }
+}
