@@ -36,12 +36,8 @@ async function service(options: Parameters<typeof authzMiddleware>[0]): Promise<
 }
 
 describe('authz-sidecar/client against a real sidecar', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  let close: () => Promise<void>;
-  before(async () => {
-    ({ idp, sc, close } = await withSidecar());
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar()));
   after(() => close());
 
   it('authorize() returns allow, deny with reasons, and token errors with the challenge', async () => {

@@ -6,12 +6,8 @@ import type { TestSidecar } from '../helpers/test-sidecar.ts';
 import { withSidecar } from '../helpers/with-sidecar.ts';
 
 describe('HTTP API contract', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  let close: () => Promise<void>;
-  before(async () => {
-    ({ idp, sc, close } = await withSidecar({ 'http.maxBodyBytes': 1024, 'http.maxHeaderBytes': 4096 }));
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar({ 'http.maxBodyBytes': 1024, 'http.maxHeaderBytes': 4096 })));
   after(() => close());
 
   it('answers /health and /ready', async () => {

@@ -6,12 +6,8 @@ import type { TestSidecar } from '../helpers/test-sidecar.ts';
 import { withSidecar } from '../helpers/with-sidecar.ts';
 
 describe('OPA Data API, explain and status', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  let close: () => Promise<void>;
-  before(async () => {
-    ({ idp, sc, close } = await withSidecar());
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar()));
   after(() => close());
 
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {

@@ -10,12 +10,8 @@ import { withSidecar } from '../helpers/with-sidecar.ts';
  * pointed at the sidecar instead of an OPA server.
  */
 describe('the official OPA client library calls the sidecar unchanged', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  let close: () => Promise<void>;
-  before(async () => {
-    ({ idp, sc, close } = await withSidecar());
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar()));
   after(() => close());
 
   const request = { method: 'DELETE', path: '/api/orders/1' };

@@ -12,12 +12,8 @@ const del = { method: 'DELETE', path: '/api/orders/1' };
 const get = { method: 'GET', path: '/api/orders/1' };
 
 describe('sidecar against a real OIDC provider on loopback', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  let close: () => Promise<void>;
-  before(async () => {
-    ({ idp, sc, close } = await withSidecar());
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar()));
   after(() => close());
 
   it('allows an admin to DELETE and denies an orders-viewer, with roles fetched from userinfo', async () => {

@@ -9,12 +9,8 @@ const get = { method: 'GET', path: '/api/orders/1' };
 const del = { method: 'DELETE', path: '/api/orders/1' };
 
 describe('GET /metrics on a real sidecar', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  let close: () => Promise<void>;
-  before(async () => {
-    ({ idp, sc, close } = await withSidecar({ 'diagnostics.listen': '127.0.0.1:0' }));
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar({ 'diagnostics.listen': '127.0.0.1:0' })));
   after(() => close());
 
   it('counts decisions, stage latencies, cache outcomes, userinfo and JWKS calls, the bundle and the log, in a parseable scrape', async () => {
