@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import { readCappedBody } from './read-capped-body.ts';
 
 export interface HttpGetOptions {
   readonly timeoutMs: number;
@@ -28,18 +29,9 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
     // undici's request() does not follow redirects unless a redirect interceptor is added.
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    if (size > options.maxBytes) {
-      res.body.destroy();
-      throw new Error(`response from ${new URL(url).origin} is larger than ${options.maxBytes} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
+  const body = await readCappedBody(res.body, options.maxBytes, () => new Error(`response from ${new URL(url).origin} is larger than ${options.maxBytes} bytes`));
   const ct = res.headers['content-type'];
-  return { status: res.statusCode, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '', body: Buffer.concat(chunks) };
+  return { status: res.statusCode, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '', body };
 }
 
 /** `application/json; charset=utf-8` → `application/json`. */

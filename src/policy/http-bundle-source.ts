@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { SidecarError } from '../errors/sidecar-error.ts';
+import { readCappedBody } from '../lib/read-capped-body.ts';
 import type { BundleActivator } from './bundle-activator.ts';
 import type { BundleStore } from './bundle-store.ts';
 import type { PolicyEngine } from './policy-engine.ts';
@@ -99,17 +100,11 @@ export function createHttpBundleSource(options: HttpBundleOptions, activator: Bu
       await res.body.dump().catch(() => undefined);
       throw new SidecarError('bundle_error', `bundle server answered ${res.statusCode} for ${shown}`, { expose: true });
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > options.maxBytes) {
-        res.body.destroy();
-        throw new SidecarError('bundle_error', `bundle from ${shown} is larger than policy.server.maxBytes (${options.maxBytes})`, { expose: true });
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const archive = Buffer.concat(chunks);
+    const archive = await readCappedBody(
+      res.body,
+      options.maxBytes,
+      () => new SidecarError('bundle_error', `bundle from ${shown} is larger than policy.server.maxBytes (${options.maxBytes})`, { expose: true }),
+    );
     const header = res.headers['etag'];
     const nextEtag = Array.isArray(header) ? header[0] : header;
     downloads++;

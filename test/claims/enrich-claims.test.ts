@@ -8,6 +8,7 @@ import { parseRoleClaims } from '../../src/claims/role-claims.ts';
 import type { ClaimsClient } from '../../src/claims/userinfo-client.ts';
 import type { VerifiedToken } from '../../src/token/verify-token.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
+import { rejectsWithCode as rejectsWith } from '../helpers/rejects-with-code.ts';
 
 const ISSUER = 'https://idp.example.com';
 const START_MS = 1_750_000_000_000;
@@ -79,18 +80,6 @@ function enricher(options: Options) {
     cache,
   });
   return Object.assign(enrich, { advance: (ms: number) => void (clock.t += ms) });
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, status: number): Promise<void> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof SidecarError, `expected SidecarError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  assert.equal(caught.status, status);
 }
 
 describe('when-missing', () => {

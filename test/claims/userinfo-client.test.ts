@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createUserinfoClient, type ClaimsClient, type UserinfoOptions } from '../../src/claims/userinfo-client.ts';
 import { createIdpPool } from '../../src/claims/idp-pool.ts';
 import { SidecarError, type ErrorCode } from '../../src/errors/sidecar-error.ts';
+import { rejectsWithCode } from '../helpers/rejects-with-code.ts';
 import { sendJson, startLocalServer, unusedPort, type LocalServer } from '../helpers/local-http.ts';
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln';
@@ -37,18 +38,8 @@ describe('createUserinfoClient', () => {
     return c;
   }
 
-  async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<SidecarError> {
-    let caught: unknown;
-    try {
-      await promise;
-    } catch (err) {
-      caught = err;
-    }
-    assert.ok(caught instanceof SidecarError, `expected SidecarError, got ${String(caught)}`);
-    assert.equal(caught.code, code, caught.message);
-    assert.equal(caught.status, code === 'claims_rejected' ? 401 : 503);
-    if (message) assert.match(caught.message, message);
-    return caught;
+  function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<SidecarError> {
+    return rejectsWithCode(promise, code, code === 'claims_rejected' ? 401 : 503, message);
   }
 
   test('returns the claims of a 200 JSON answer, and its size in bytes', async () => {

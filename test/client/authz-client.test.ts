@@ -4,8 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createAuthzClient, authzMiddleware, type AuthorizeResult } from '../../src/client/index.ts';
-import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
-import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
+import type { TestIdp } from '../helpers/test-idp.ts';
+import type { TestSidecar } from '../helpers/test-sidecar.ts';
+import { withSidecar } from '../helpers/with-sidecar.ts';
 
 /** A real loopback server that accepts and never answers: a hung sidecar. */
 async function hungServer(): Promise<{ url: string; close(): Promise<void> }> {
@@ -35,16 +36,9 @@ async function service(options: Parameters<typeof authzMiddleware>[0]): Promise<
 }
 
 describe('authz-sidecar/client against a real sidecar', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  before(async () => {
-    idp = await startTestIdp();
-    sc = await startTestSidecar(idp.issuer);
-  });
-  after(async () => {
-    await sc.stop();
-    await idp.stop();
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar()));
+  after(() => close());
 
   it('authorize() returns allow, deny with reasons, and token errors with the challenge', async () => {
     const client = createAuthzClient({ url: sc.url, timeoutMs: 2000 });

@@ -4,12 +4,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/bundles.ts';
-import { startTestIdp } from '../helpers/test-idp.ts';
-import { startTestSidecar } from '../helpers/test-sidecar.ts';
+import { withSidecar } from '../helpers/with-sidecar.ts';
 
 it('examples/orders-service allows, denies, and fails closed when its sidecar is gone', async () => {
-  const idp = await startTestIdp();
-  const sc = await startTestSidecar(idp.issuer);
+  const { idp, sc, close } = await withSidecar();
   const child = spawn(process.execPath, [join(ROOT, 'examples/orders-service/server.ts')], {
     env: { PATH: process.env['PATH'] ?? '', PORT: '0', AUTHZ_SIDECAR_URL: sc.url },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -28,7 +26,6 @@ it('examples/orders-service allows, denies, and fails closed when its sidecar is
     assert.equal(down.status, 503, 'the sidecar is down: denied');
   } finally {
     child.kill('SIGTERM');
-    await sc.stop();
-    await idp.stop();
+    await close();
   }
 });

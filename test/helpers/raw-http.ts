@@ -1,3 +1,4 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 export interface RawAnswer {
@@ -17,19 +18,7 @@ export function openSocket(url: string): Promise<Socket> {
 
 /** Collects everything the server sends until it closes the connection (or `timeoutMs` passes). */
 export function readUntilClose(socket: Socket, timeoutMs = 5000): Promise<RawAnswer & { closed: boolean }> {
-  return new Promise((resolve) => {
-    let text = '';
-    const done = (closed: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      resolve({ status: m ? Number(m[1]) : undefined, text, closed });
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
-    socket.on('close', () => done(true));
-    socket.on('error', () => undefined);
-  });
+  return collect(socket, timeoutMs, () => false);
 }
 
 /**
@@ -50,6 +39,16 @@ export async function rawRequest(url: string, request: string | Buffer): Promise
  * its side open (a body announced but never sent).
  */
 export function readResponse(socket: Socket, timeoutMs = 3000): Promise<RawAnswer & { closed: boolean }> {
+  return collect(socket, timeoutMs, (text) => {
+    const end = text.indexOf('\r\n\r\n');
+    if (end === -1) return false;
+    const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
+    return text.length >= end + 4 + Number(length?.[1] ?? 0);
+  });
+}
+
+/** Reads until `complete(text)` holds (answered, still open), the server closes, or `timeoutMs` passes; then destroys the socket. */
+function collect(socket: Socket, timeoutMs: number, complete: (text: string) => boolean): Promise<RawAnswer & { closed: boolean }> {
   return new Promise((resolve) => {
     let text = '';
     const done = (closed: boolean): void => {
@@ -61,12 +60,33 @@ export function readResponse(socket: Socket, timeoutMs = 3000): Promise<RawAnswe
     const timer = setTimeout(() => done(false), timeoutMs);
     socket.on('data', (chunk: Buffer) => {
       text += chunk.toString('latin1');
-      const end = text.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
-      if (text.length >= end + 4 + Number(length?.[1] ?? 0)) done(false);
+      if (complete(text)) done(false);
     });
     socket.on('close', () => done(true));
     socket.on('error', () => undefined);
+  });
+}
+
+export interface OneExchange {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * One HTTP/1.1 request through node:http on a fresh connection (no agent, so a cluster spreads
+ * them over its workers), with the headers and body exactly as given (no fetch normalisation).
+ */
+export function requestOnce(url: string, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<OneExchange> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, method, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
   });
 }

@@ -10,6 +10,8 @@ export interface SpawnedSidecar {
   /** Process log lines (stderr) parsed as JSON so far; non-JSON lines are kept as `{raw}`. */
   logs(): Record<string, any>[];
   stdout(): string;
+  /** Everything written to stderr so far, as text. */
+  stderr(): string;
   /** Resolves with the first log line (past or future) that matches. */
   waitForLog(match: (line: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
   waitReady(timeoutMs?: number): Promise<void>;
@@ -46,10 +48,12 @@ export async function spawnSidecar(args: string[], env: Record<string, string>, 
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
   let stderr = '';
   let stdout = '';
+  let allStderr = '';
   const parsed: Record<string, any>[] = [];
   const waiters = new Set<() => void>();
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => {
+    allStderr += d.toString();
     stderr += d.toString();
     const cut = stderr.lastIndexOf('\n');
     if (cut === -1) return;
@@ -95,6 +99,7 @@ export async function spawnSidecar(args: string[], env: Record<string, string>, 
     url,
     logs: () => parsed,
     stdout: () => stdout,
+    stderr: () => allStderr,
     waitForLog,
     async waitReady(ms = timeoutMs) {
       const deadline = Date.now() + ms;

@@ -1,20 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
-import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
+import type { TestIdp } from '../helpers/test-idp.ts';
+import type { TestSidecar } from '../helpers/test-sidecar.ts';
+import { withSidecar } from '../helpers/with-sidecar.ts';
 
 describe('HTTP API contract', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  before(async () => {
-    idp = await startTestIdp();
-    sc = await startTestSidecar(idp.issuer, { 'http.maxBodyBytes': 1024, 'http.maxHeaderBytes': 4096 });
-  });
-  after(async () => {
-    await sc.stop();
-    await idp.stop();
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar({ 'http.maxBodyBytes': 1024, 'http.maxHeaderBytes': 4096 })));
+  after(() => close());
 
   it('answers /health and /ready', async () => {
     assert.deepEqual(await (await fetch(`${sc.url}/health`)).json(), { status: 'ok' });

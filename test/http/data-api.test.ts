@@ -1,20 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
-import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
+import type { TestIdp } from '../helpers/test-idp.ts';
+import type { TestSidecar } from '../helpers/test-sidecar.ts';
+import { withSidecar } from '../helpers/with-sidecar.ts';
 
 describe('OPA Data API, explain and status', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  before(async () => {
-    idp = await startTestIdp();
-    sc = await startTestSidecar(idp.issuer);
-  });
-  after(async () => {
-    await sc.stop();
-    await idp.stop();
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar()));
+  after(() => close());
 
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${sc.url}${path}`, {
@@ -106,15 +100,13 @@ describe('OPA Data API, explain and status', () => {
 
 describe('explain disabled', () => {
   it('refuses ?explain=input when http.explain is false', async () => {
-    const idp = await startTestIdp();
-    const sc = await startTestSidecar(idp.issuer, { 'http.explain': false });
+    const { sc, close } = await withSidecar({ 'http.explain': false });
     try {
       const res = await fetch(`${sc.url}/v1/data/authz/allow?explain=input`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":{}}' });
       assert.equal(res.status, 400);
       assert.match(((await res.json()) as any).message, /explain is disabled/);
     } finally {
-      await sc.stop();
-      await idp.stop();
+      await close();
     }
   });
 });

@@ -1,32 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
-
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One raw HTTP/1.1 exchange, so bodies and headers arrive exactly as written. */
-function raw(url: string, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<Raw> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
+import { requestOnce, type OneExchange } from '../helpers/raw-http.ts';
 
 /** What a caller can observe, with the decision id (random) blanked. */
-function observable(r: Raw): unknown {
+function observable(r: OneExchange): unknown {
   const keep = ['content-type', 'www-authenticate', 'retry-after', 'x-authz-decision-id'];
   const headers = Object.fromEntries(keep.map((h) => [h, h === 'x-authz-decision-id' && r.headers[h] ? 'id' : r.headers[h]]));
   return { status: r.status, headers, body: r.body.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'id') };
@@ -78,8 +57,8 @@ describe('the lean path answers exactly as express does', () => {
   for (const [name, make] of cases) {
     it(name, async () => {
       const [method, path, headers, body] = make();
-      const a = await raw(lean.url, method, path, headers, body);
-      const b = await raw(express.url, method, path, headers, body);
+      const a = await requestOnce(lean.url, method, path, headers, body);
+      const b = await requestOnce(express.url, method, path, headers, body);
       assert.deepEqual(observable(a), observable(b));
     });
   }
@@ -88,7 +67,7 @@ describe('the lean path answers exactly as express does', () => {
     // express answers with an `X-Powered-By`-free but `ETag`-free response too; the observable
     // difference is none, so check the path actually ran: the lean path never sets `vary`/`etag`,
     // and its 200 has exactly the JSON body. A request with a query goes to express (explain).
-    const r = await raw(lean.url, 'POST', '/authorize?explain=input', { ...json, authorization: `Bearer ${bob}` }, '{"method":"GET","path":"/api/orders/1"}');
+    const r = await requestOnce(lean.url, 'POST', '/authorize?explain=input', { ...json, authorization: `Bearer ${bob}` }, '{"method":"GET","path":"/api/orders/1"}');
     assert.equal(r.status, 200);
     assert.ok(JSON.parse(r.body).input, 'explain still works: the request went to express');
   });

@@ -130,6 +130,25 @@ describe('bundles from a real HTTP bundle server on loopback', () => {
     }
   });
 
+  it('refuses a bundle over policy.server.maxBytes, says so, and activates nothing', async () => {
+    const big = await startBundleServer('/bundles/authz.tar.gz', sampleSigned, TOKEN);
+    const config = { ...sidecarConfig, 'policy.server.url': big.url, 'policy.server.maxBytes': 1024, 'policy.persistDir': join(tempDir(), 'empty') };
+    const sc = await startTestSidecar(idp.issuer, config, false);
+    try {
+      assert.ok(sampleSigned.length > 1024);
+      const refused = await waitFor(async () => {
+        const s = await bundleStatus(sc);
+        return s.download_failures > 0 ? s : undefined;
+      });
+      assert.equal(refused.code, 'bundle_error');
+      assert.match(refused.message, /larger than policy\.server\.maxBytes \(1024\)/);
+      assert.equal((await fetch(`${sc.url}/ready`)).status, 503);
+    } finally {
+      await sc.stop();
+      await big.stop();
+    }
+  });
+
   function buildUnsignedDenyAll(): Buffer {
     return readFileSync(buildBundle(join(FIXTURE_POLICIES, 'deny-all'), join(tempDir(), 'unsigned.tar.gz')));
   }

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { ROOT, SAMPLE_BUNDLE, tempDir } from '../helpers/bundles.ts';
 import { startTestIdp } from '../helpers/test-idp.ts';
+import { spawnSidecar, type SpawnedSidecar } from '../helpers/spawn-sidecar.ts';
 
 const BIN = join(ROOT, 'bin/authz-sidecar.js');
 const run = (args: string[], env: Record<string, string> = {}) =>
@@ -46,38 +46,24 @@ describe('authz-sidecar CLI', () => {
   it('serve binds the configured loopback address, answers, and exits 0 on SIGTERM after flushing the log', async () => {
     const idp = await startTestIdp();
     const log = join(tempDir(), 'decisions.log');
-    const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: { PATH: process.env['PATH'] ?? '', AUTHZ_ISSUER: idp.issuer, AUTHZ_BUNDLE: SAMPLE_BUNDLE, AUTHZ_LISTEN: '127.0.0.1:0', AUTHZ_DECISION_LOG: log },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    let sc: SpawnedSidecar | undefined;
     try {
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 15_000);
-        child.stderr.on('data', () => {
-          const m = /"msg":"listening","url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]!);
-          }
-        });
-      });
-      for (let i = 0; i < 100 && (await fetch(`${url}/ready`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
-      const res = await fetch(`${url}/authorize`, {
+      sc = await spawnSidecar([], { AUTHZ_ISSUER: idp.issuer, AUTHZ_BUNDLE: SAMPLE_BUNDLE, AUTHZ_LISTEN: '127.0.0.1:0', AUTHZ_DECISION_LOG: log });
+      await sc.waitReady();
+      const res = await fetch(`${sc.url}/authorize`, {
         method: 'POST',
         headers: { authorization: `Bearer ${await idp.token('bob')}`, 'content-type': 'application/json' },
         body: JSON.stringify({ method: 'GET', path: '/api/orders/1' }),
       });
       assert.equal(((await res.json()) as any).allow, true);
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
+      sc.child.kill('SIGTERM');
+      const code = await sc.exited;
       assert.equal(code, 0);
       const { readFileSync } = await import('node:fs');
       assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 1);
-      assert.doesNotMatch(stderr, /eyJ/, 'no token in the process log');
+      assert.doesNotMatch(sc.stderr(), /eyJ/, 'no token in the process log');
     } finally {
-      child.kill('SIGKILL');
+      sc?.kill();
       await idp.stop();
     }
   });

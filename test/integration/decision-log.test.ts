@@ -1,8 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, SAMPLE_BUNDLE, tempDir } from '../helpers/bundles.ts';
 import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
 import { startTestSidecar } from '../helpers/test-sidecar.ts';
+import { spawnSidecar } from '../helpers/spawn-sidecar.ts';
 import { verifyLog } from '../../src/decision-log/audit/verify-log.ts';
 import { loadPublicKey } from '../../src/decision-log/checkpoints.ts';
 import { rotatedFiles } from '../../src/decision-log/find-chain-head.ts';
@@ -101,38 +101,22 @@ describe('decision log: nothing lost', () => {
     const log = join(dir, 'decisions.log');
     const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(join(dir, 'key.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        AUTHZ_ISSUER: idp.issuer,
-        AUTHZ_BUNDLE: SAMPLE_BUNDLE,
-        AUTHZ_LISTEN: '127.0.0.1:0',
-        AUTHZ_DECISION_LOG: log,
-        AUTHZ_DECISION_LOG_CHECKPOINT_KEY: join(dir, 'key.pem'),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const sc = await spawnSidecar([], {
+      AUTHZ_ISSUER: idp.issuer,
+      AUTHZ_BUNDLE: SAMPLE_BUNDLE,
+      AUTHZ_LISTEN: '127.0.0.1:0',
+      AUTHZ_DECISION_LOG: log,
+      AUTHZ_DECISION_LOG_CHECKPOINT_KEY: join(dir, 'key.pem'),
     });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 15_000);
-        child.stderr.on('data', () => {
-          const m = /"msg":"listening","url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]!);
-          }
-        });
-      });
-      await until(async () => (await fetch(`${url}/ready`)).status === 200, () => `/ready (process log: ${stderr})`);
-      const l = load(url, tokens, 16);
+      await until(async () => (await fetch(`${sc.url}/ready`)).status === 200, () => `/ready (process log: ${sc.stderr()})`);
+      const l = load(sc.url, tokens, 16);
       await until(() => l.ids.length >= 200, () => `200 decisions (answers so far: ${l.statuses()})`);
-      child.kill('SIGTERM'); // while 16 requests are in flight
-      const [code] = await once(child, 'exit');
+      sc.child.kill('SIGTERM'); // while 16 requests are in flight
+      const code = await sc.exited;
       await l.done;
-      assert.equal(code, 0, stderr);
-      const stopped = JSON.parse(stderr.split('\n').find((line) => line.includes('"msg":"stopped"'))!);
+      assert.equal(code, 0, sc.stderr());
+      const stopped = JSON.parse(sc.stderr().split('\n').find((line) => line.includes('"msg":"stopped"'))!);
       assert.equal(stopped.decisions_dropped, 0);
       assert.equal(stopped.decisions_logged, stopped.decisions, 'every decision made was written');
       const logged = records(log).map((r) => r.decision_id);
@@ -143,7 +127,7 @@ describe('decision log: nothing lost', () => {
       assert.equal(report.ok, true, JSON.stringify(report.problems));
       assert.equal(report.checkpoints.latestSeq, logged.length - 1, 'the last checkpoint covers the last record');
     } finally {
-      child.kill('SIGKILL');
+      sc.kill();
     }
   });
 });

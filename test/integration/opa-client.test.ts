@@ -1,24 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { OPAClient } from '@open-policy-agent/opa';
-import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
-import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
+import type { TestIdp } from '../helpers/test-idp.ts';
+import type { TestSidecar } from '../helpers/test-sidecar.ts';
+import { withSidecar } from '../helpers/with-sidecar.ts';
 
 /**
  * The official OPA TypeScript SDK (@open-policy-agent/opa, formerly @styra/opa), unchanged,
  * pointed at the sidecar instead of an OPA server.
  */
 describe('the official OPA client library calls the sidecar unchanged', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  before(async () => {
-    idp = await startTestIdp();
-    sc = await startTestSidecar(idp.issuer);
-  });
-  after(async () => {
-    await sc.stop();
-    await idp.stop();
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar()));
+  after(() => close());
 
   const request = { method: 'DELETE', path: '/api/orders/1' };
 

@@ -5,22 +5,16 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
+import { withSidecar } from '../helpers/with-sidecar.ts';
 import { buildBundle, FIXTURE_POLICIES, SAMPLE_BUNDLE, tempDir } from '../helpers/bundles.ts';
 
 const del = { method: 'DELETE', path: '/api/orders/1' };
 const get = { method: 'GET', path: '/api/orders/1' };
 
 describe('sidecar against a real OIDC provider on loopback', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  before(async () => {
-    idp = await startTestIdp();
-    sc = await startTestSidecar(idp.issuer);
-  });
-  after(async () => {
-    await sc.stop();
-    await idp.stop();
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar()));
+  after(() => close());
 
   it('allows an admin to DELETE and denies an orders-viewer, with roles fetched from userinfo', async () => {
     const alice = await idp.token('alice');
@@ -145,16 +139,14 @@ describe('sidecar against a real OIDC provider on loopback', () => {
   });
 
   it('shares one userinfo call between concurrent misses for one subject', async () => {
-    const idp3 = await startTestIdp();
-    const sc3 = await startTestSidecar(idp3.issuer);
+    const { idp: idp3, sc: sc3, close: close3 } = await withSidecar();
     try {
       const token = await idp3.token('alice');
       const answers = await Promise.all(Array.from({ length: 20 }, () => sc3.authorize(token, del)));
       assert.ok(answers.every((r) => r.body.allow === true));
       assert.equal(idp3.userinfoCalls.get('alice'), 1);
     } finally {
-      await sc3.stop();
-      await idp3.stop();
+      await close3();
     }
   });
 });
@@ -213,8 +205,7 @@ describe('policy reload', () => {
     const bundle = join(dir, 'authz.tar.gz');
     copyFileSync(SAMPLE_BUNDLE, bundle);
     const denyAll = buildBundle(join(FIXTURE_POLICIES, 'deny-all'), join(tempDir(), 'deny-all.tar.gz'));
-    const idp = await startTestIdp();
-    const sc = await startTestSidecar(idp.issuer, { 'policy.bundle': bundle });
+    const { idp, sc, close } = await withSidecar({ 'policy.bundle': bundle });
     try {
       const alice = await idp.token('alice');
       assert.equal((await sc.authorize(alice, del)).body.allow, true);
@@ -235,23 +226,20 @@ describe('policy reload', () => {
       assert.deepEqual(still.body.reasons, ['deny-all fixture'], 'the broken file did not replace the active bundle');
       assert.equal((await fetch(`${sc.url}/ready`)).status, 200);
     } finally {
-      await sc.stop();
-      await idp.stop();
+      await close();
     }
   });
 
   it('denies with 500 policy_error when evaluation aborts', async () => {
     const bundle = buildBundle(join(FIXTURE_POLICIES, 'abort'), join(tempDir(), 'abort.tar.gz'));
-    const idp = await startTestIdp();
-    const sc = await startTestSidecar(idp.issuer, { 'policy.bundle': bundle });
+    const { idp, sc, close } = await withSidecar({ 'policy.bundle': bundle });
     try {
       const res = await sc.authorize(await idp.token('alice'), { method: 'GET', path: '/conflict' });
       assert.equal(res.status, 500);
       assert.equal(res.body.code, 'policy_error');
       assert.equal(res.body.allow, undefined);
     } finally {
-      await sc.stop();
-      await idp.stop();
+      await close();
     }
   });
 });
@@ -269,8 +257,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000)
 describe('policy.relevantRoles', () => {
   it('gives the policy only the roles it can grant on, with the same decisions', async () => {
     const many = ['orders-viewer', ...Array.from({ length: 5000 }, (_, i) => `api-${i}-reader`)];
-    const idp = await startTestIdp({ carol: { name: 'Carol', roles: many, groups: [] }, dave: { name: 'Dave', roles: ['api-1-reader'], groups: [] } });
-    const sc = await startTestSidecar(idp.issuer, { 'policy.relevantRoles': 'authz/role_grants' });
+    const { idp, sc, close } = await withSidecar({ 'policy.relevantRoles': 'authz/role_grants' }, { carol: { name: 'Carol', roles: many, groups: [] }, dave: { name: 'Dave', roles: ['api-1-reader'], groups: [] } });
     try {
       const carol = await idp.token('carol');
       const res = await fetch(`${sc.url}/authorize?explain=input`, {
@@ -284,8 +271,7 @@ describe('policy.relevantRoles', () => {
       assert.equal((await sc.authorize(carol, del)).body.allow, false);
       assert.equal((await sc.authorize(await idp.token('dave'), get)).body.allow, false);
     } finally {
-      await sc.stop();
-      await idp.stop();
+      await close();
     }
   });
 });

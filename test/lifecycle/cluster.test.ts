@@ -1,30 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { SAMPLE_BUNDLE } from '../helpers/bundles.ts';
 import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
 import { spawnSidecar } from '../helpers/spawn-sidecar.ts';
 import { parseExposition } from '../helpers/prom-text.ts';
+import { requestOnce } from '../helpers/raw-http.ts';
 import { DEMO_AUDIENCE } from '../../src/demo/demo-users.ts';
 
 const REQUESTS = 40;
 
 /** One POST /authorize on a fresh connection, so the cluster spreads them over its workers. */
-function authorizeOnce(url: string, token: string): Promise<{ status: number; body: any }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ method: 'GET', path: '/api/orders/1' });
-    const req = request(
-      { host: u.hostname, port: u.port, path: '/authorize', method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', connection: 'close' } },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+async function authorizeOnce(url: string, token: string): Promise<{ status: number; body: any }> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', connection: 'close' };
+  const r = await requestOnce(url, 'POST', '/authorize', headers, JSON.stringify({ method: 'GET', path: '/api/orders/1' }));
+  return { status: r.status, body: JSON.parse(r.body) };
 }
 
 describe('cluster mode (workers: 2) of the real CLI', () => {

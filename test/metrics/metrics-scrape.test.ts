@@ -1,23 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
-import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
+import type { TestIdp } from '../helpers/test-idp.ts';
+import type { TestSidecar } from '../helpers/test-sidecar.ts';
+import { withSidecar } from '../helpers/with-sidecar.ts';
 import { parseExposition } from '../helpers/prom-text.ts';
 
 const get = { method: 'GET', path: '/api/orders/1' };
 const del = { method: 'DELETE', path: '/api/orders/1' };
 
 describe('GET /metrics on a real sidecar', () => {
-  let idp: TestIdp;
-  let sc: TestSidecar;
-  before(async () => {
-    idp = await startTestIdp();
-    sc = await startTestSidecar(idp.issuer, { 'diagnostics.listen': '127.0.0.1:0' });
-  });
-  after(async () => {
-    await sc.stop();
-    await idp.stop();
-  });
+  let idp: TestIdp, sc: TestSidecar, close: () => Promise<void>;
+  before(async () => ({ idp, sc, close } = await withSidecar({ 'diagnostics.listen': '127.0.0.1:0' })));
+  after(() => close());
 
   it('counts decisions, stage latencies, cache outcomes, userinfo and JWKS calls, the bundle and the log, in a parseable scrape', async () => {
     const bob = await idp.token('bob');

@@ -4,22 +4,13 @@ import { createServer, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { discoverIssuer, discoverWithRetry } from '../../src/token/discover-issuer.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
+import { rejectsWithCode } from '../helpers/rejects-with-code.ts';
 import { sendJson, startLocalServer, unusedPort, type LocalServer } from '../helpers/local-http.ts';
 
 const WELL_KNOWN = '/.well-known/openid-configuration';
 
-async function rejectsWith(promise: Promise<unknown>, message?: RegExp): Promise<SidecarError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof SidecarError, `expected SidecarError, got ${String(caught)}`);
-  assert.equal(caught.code, 'discovery_error', caught.message);
-  assert.equal(caught.status, 503);
-  if (message) assert.match(caught.message, message);
-  return caught;
+function rejectsWith(promise: Promise<unknown>, message?: RegExp): Promise<SidecarError> {
+  return rejectsWithCode(promise, 'discovery_error', 503, message);
 }
 
 describe('discoverIssuer', () => {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, SignJWT, type JWK } from 'jose';
 import { createRemoteKeys, type RemoteKeysOptions } from '../../src/token/remote-keys.ts';
 import { createTokenVerifier } from '../../src/token/verify-token.ts';
-import { SidecarError, type ErrorCode } from '../../src/errors/sidecar-error.ts';
+import { rejectsWithCode as rejectsWith } from '../helpers/rejects-with-code.ts';
 import { sendJson, startLocalServer, unusedPort, type LocalServer } from '../helpers/local-http.ts';
 
 const ISSUER = 'https://idp.example.com';
@@ -73,19 +73,6 @@ describe('createRemoteKeys', () => {
     return { verify, refused, fetches: () => server.requestCount(path) };
   }
 
-  async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, status: number, message?: RegExp): Promise<void> {
-    let caught: unknown;
-    try {
-      await promise;
-    } catch (err) {
-      caught = err;
-    }
-    assert.ok(caught instanceof SidecarError, `expected SidecarError, got ${String(caught)}`);
-    assert.equal(caught.code, code, caught.message);
-    assert.equal(caught.status, status);
-    if (message) assert.match(caught.message, message);
-  }
-
   test('verifies a token with a key from the JWKS and caches the set', async () => {
     answer = (res) => sendJson(res, 200, { keys: [k1] });
     const { verify, fetches } = setup();
@@ -104,17 +91,7 @@ describe('createRemoteKeys', () => {
   });
 
   test('a JWKS server that is down is keys_unavailable (503), not invalid_token', async () => {
-    const keys = createRemoteKeys({ jwksUri: `http://127.0.0.1:${await unusedPort()}/jwks`, timeoutMs: 300, cooldownMs: 0, cacheMaxAgeMs: 1000 });
-    const verify = createTokenVerifier({
-      issuer: ISSUER,
-      audience: undefined,
-      algorithms: ['RS256'],
-      clockToleranceSeconds: 0,
-      maxBytes: 8192,
-      typ: undefined,
-      hmacSecret: undefined,
-      keys,
-    });
+    const { verify } = setup({ jwksUri: `http://127.0.0.1:${await unusedPort()}/jwks`, timeoutMs: 300, cooldownMs: 0, cacheMaxAgeMs: 1000 });
     await rejectsWith(verify(await token(rsa2048.privateKey, 'k1')), 'keys_unavailable', 503, /could not be fetched/);
   });
 

@@ -15,6 +15,7 @@ import {
 } from 'jose';
 import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from '../../src/token/verify-token.ts';
 import { SidecarError, type ErrorCode } from '../../src/errors/sidecar-error.ts';
+import { rejectsWithCode } from '../helpers/rejects-with-code.ts';
 
 const ISSUER = 'https://idp.example.com/realms/demo';
 const SECRET = 's'.repeat(32);
@@ -76,18 +77,8 @@ function rawSign(header: Record<string, unknown>, claims: Record<string, unknown
   return `${input}.${signature.toString('base64url')}`;
 }
 
-async function rejects(token: string | Promise<string>, v: TokenVerifier = verifier(), code: ErrorCode = 'invalid_token', message?: RegExp): Promise<SidecarError> {
-  let caught: unknown;
-  try {
-    await v(await token);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof SidecarError, `expected SidecarError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  assert.equal(caught.status, 401);
-  if (message) assert.match(caught.message, message);
-  return caught;
+function rejects(token: string | Promise<string>, v: TokenVerifier = verifier(), code: ErrorCode = 'invalid_token', message?: RegExp): Promise<SidecarError> {
+  return rejectsWithCode(Promise.resolve(token).then(v), code, 401, message);
 }
 
 describe('accepted tokens', () => {
