@@ -17,6 +17,9 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
       audience: [o.audience],
       // Room for the 100,000-subject scenario plus the warm-up subjects.
       claims: { roleClaims: ['roles'], cacheMaxEntries: 200_000 },
+      // The sample policy grants only on the roles its data names (role_grants): the sidecar may
+      // hand it just those (README, "How the request path works"). The peer gets every role.
+      policy: { relevantRoles: 'authz/role_grants' },
     }),
   );
   const decisionLog = join(o.dir, 'sidecar-decisions.log');
