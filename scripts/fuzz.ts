@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { fuzzGuided, fuzzUnguided, type FuzzReport } from '../test/fuzz/coverage-fuzzer.ts';
+import { countBlocks, fuzzGuided, fuzzUnguided, type FuzzReport } from '../test/fuzz/coverage-fuzzer.ts';
 import { randomInputs } from '../test/fuzz/random-inputs.ts';
 import { SRC_ROOT, TARGETS } from '../test/fuzz/targets.ts';
 
@@ -36,11 +36,12 @@ const line = (r: FuzzReport): string =>
 console.log(`seed ${seed}`);
 let failed = false;
 for (const target of targets) {
-  const options = { coverageRoot: SRC_ROOT, seconds, seed, onStatus: (r: FuzzReport) => process.stderr.isTTY && process.stderr.write(`  #${r.executions} blocks ${r.blocksCovered} corpus ${r.corpus} (${r.seconds.toFixed(0)} s)\r`) };
+  const options = { coverageRoot: SRC_ROOT, seconds, seed, onStatus: (r: FuzzReport) => process.stderr.isTTY && process.stderr.write(`  #${r.executions} features ${r.features} corpus ${r.corpus} (${r.seconds.toFixed(0)} s)\r`) };
   const reports: FuzzReport[] = [];
   if (mode !== 'unguided') reports.push(await fuzzGuided(target, options));
   if (mode !== 'guided') reports.push(await fuzzUnguided(target, randomInputs(target.seeds, seed), options));
   for (const r of reports) {
+    countBlocks(r, SRC_ROOT); // again, so that in `compare` both runs count against the same blocks
     console.log(line(r));
     if (values.uncovered) for (const where of r.uncovered) console.log(`  not reached: ${snippet(where)}`);
     if (!r.finding) continue;

@@ -45,6 +45,8 @@ export interface FuzzReport {
   seconds: number;
   slowestMs: number;
   finding?: Finding;
+  /** Per script URL, one byte per source character: 1 if it ran (what the block counts come from). */
+  reached: Map<string, Uint8Array>;
 }
 
 let coverage: CoverageMap | undefined;
@@ -80,7 +82,6 @@ export async function fuzzGuided(target: FuzzTarget, options: RunOptions): Promi
     for (const f of features) {
       if (known.has(f)) continue;
       known.add(f);
-      run.covered.add(f >> 3);
       fresh = true;
     }
     if (fresh) corpus.push(data);
@@ -89,14 +90,14 @@ export async function fuzzGuided(target: FuzzTarget, options: RunOptions): Promi
 
   for (const seed of [...target.seeds, Buffer.alloc(0)]) {
     if (!run.exec(fuzz, seed)) break;
-    keepIfNew(seed, map.take(options.coverageRoot));
+    keepIfNew(seed, map.take(options.coverageRoot, run.report.reached));
   }
   if (corpus.length === 0) corpus.push(Buffer.alloc(0));
   let batchSize = 1;
   while (!run.report.finding && run.more()) {
     const batch = Array.from({ length: batchSize }, () => mutate(corpus[rand(corpus.length)]!, ctx));
     if (!batch.every((data) => run.exec(fuzz, data))) break;
-    const features = map.take(options.coverageRoot);
+    const features = map.take(options.coverageRoot, run.report.reached);
     let fresh = false;
     if (batchSize === 1) fresh = keepIfNew(batch[0]!, features);
     else if (features.some((f) => !known.has(f) && !seenInBatches.has(f))) {
@@ -105,7 +106,7 @@ export async function fuzzGuided(target: FuzzTarget, options: RunOptions): Promi
       for (const f of features) seenInBatches.add(f);
       for (const data of batch) {
         if (!run.exec(fuzz, data, true)) break;
-        if (keepIfNew(data, map.take(options.coverageRoot))) fresh = true;
+        if (keepIfNew(data, map.take(options.coverageRoot, run.report.reached))) fresh = true;
       }
     }
     batchSize = fresh ? Math.max(1, batchSize >> 1) : Math.min(MAX_BATCH, batchSize * 2);
@@ -126,10 +127,7 @@ export async function fuzzUnguided(target: FuzzTarget, generate: () => readonly 
   const features = new Set<number>();
   while (run.more()) {
     if (!generate().every((data) => run.exec(fuzz, data))) break;
-    for (const f of map.take(options.coverageRoot)) {
-      features.add(f);
-      run.covered.add(f >> 3);
-    }
+    for (const f of map.take(options.coverageRoot, run.report.reached)) features.add(f);
   }
   return run.finish(0, features.size);
 }
@@ -141,13 +139,12 @@ async function loadTarget(target: FuzzTarget): Promise<(data: Buffer) => void> {
 }
 
 function runner(target: FuzzTarget, options: RunOptions, mode: FuzzReport['mode'], map: CoverageMap) {
-  map.take(options.coverageRoot); // drop what loading the target ran
+  map.take(options.coverageRoot, new Map()); // drop what loading the target ran
   const started = performance.now();
   const deadline = started + options.seconds * 1000;
   const maxExecutions = options.maxExecutions ?? Infinity;
   const slowMs = options.slowMs ?? 500;
-  const covered = new Set<number>();
-  const report: FuzzReport = { target: target.name, mode, executions: 0, reruns: 0, corpus: 0, blocksCovered: 0, blocksKnown: 0, uncovered: [], features: 0, seconds: 0, slowestMs: 0 };
+  const report: FuzzReport = { target: target.name, mode, executions: 0, reruns: 0, corpus: 0, blocksCovered: 0, blocksKnown: 0, uncovered: [], features: 0, seconds: 0, slowestMs: 0, reached: new Map() };
   let nextStatus = started + 1000;
   const exec = (fuzz: (data: Buffer) => void, data: Buffer, rerun = false): boolean => {
     const t0 = performance.now();
@@ -176,15 +173,27 @@ function runner(target: FuzzTarget, options: RunOptions, mode: FuzzReport['mode'
     const now = performance.now();
     if (options.onStatus && now >= nextStatus) {
       nextStatus = now + 1000;
-      options.onStatus({ ...report, blocksCovered: covered.size, seconds: (now - started) / 1000 });
+      options.onStatus({ ...report, seconds: (now - started) / 1000 });
     }
     return now < deadline && report.executions < maxExecutions;
   };
   const finish = (corpus: number, features: number): FuzzReport => {
-    const known = map.blocksOfFunctions(covered);
-    const uncovered = known.filter((id) => !covered.has(id)).map((id) => map.where(id));
-    Object.assign(report, { corpus, features, blocksCovered: covered.size, blocksKnown: known.length, uncovered, seconds: (performance.now() - started) / 1000 });
-    return report;
+    Object.assign(report, { corpus, features, seconds: (performance.now() - started) / 1000 });
+    return countBlocks(report, options.coverageRoot);
   };
-  return { exec, more, finish, report, covered };
+  return { exec, more, finish, report };
+}
+
+/**
+ * Sets a report's block counts from what it reached, against every block this process has seen
+ * so far: call it again on an earlier report after a later run, so both count the same blocks.
+ */
+export function countBlocks(report: FuzzReport, coverageRoot: string): FuzzReport {
+  const map = coverageMap();
+  const { reached, known } = map.blocksReached(report.reached, coverageRoot);
+  const hit = new Set(reached);
+  report.blocksCovered = reached.length;
+  report.blocksKnown = known.length;
+  report.uncovered = known.filter((id) => !hit.has(id)).map((id) => map.where(id));
+  return report;
 }

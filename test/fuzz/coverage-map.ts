@@ -24,9 +24,10 @@ export class CoverageMap {
 
   /**
    * Features of what ran, in scripts whose URL starts with `urlPrefix`, since the last take;
-   * the counters restart at zero. A feature is `block id * 8 + bucket`.
+   * the counters restart at zero. A feature is `block id * 8 + bucket`. Also marks in `reached`
+   * (one byte per source character, per script URL) every character that ran.
    */
-  take(urlPrefix: string): number[] {
+  take(urlPrefix: string, reached: Map<string, Uint8Array>): number[] {
     const result = this.#post('Profiler.takePreciseCoverage') as { result: ScriptCoverage[] };
     const features: number[] = [];
     for (const script of result.result) {
@@ -45,6 +46,7 @@ export class CoverageMap {
             this.#blocks.push([script.url, r.startOffset, r.endOffset, blocks[0]![2]]);
           }
         }
+        markReached(reached, script.url, ranges);
         for (const [start, end, id] of blocks) {
           const count = innermostCount(ranges, start, end);
           if (count === 0) continue;
@@ -61,11 +63,17 @@ export class CoverageMap {
   }
 
   /**
-   * Every block of the functions that `covered` entered (reached or not), so a covered count has
-   * a scale; functions that never ran in a run show no blocks and so are not counted.
+   * Blocks under `urlPrefix` that ran (any of their characters is marked in `reached`), and the
+   * blocks of the functions that ran (reached or not), to give that count a scale. Computed from
+   * characters, not from the features seen at each take, so that two runs compared against the
+   * same block list are counted alike whichever of them first split a block from its parent.
    */
-  blocksOfFunctions(covered: ReadonlySet<number>): number[] {
-    return this.#blocks.flatMap(([, , , fn], id) => (covered.has(fn) ? [id] : []));
+  blocksReached(reached: ReadonlyMap<string, Uint8Array>, urlPrefix: string): { reached: number[]; known: number[] } {
+    const ran = this.#blocks.map(([url, start, end]) => url.startsWith(urlPrefix) && (reached.get(url)?.subarray(start, end).includes(1) ?? false));
+    return {
+      reached: ran.flatMap((r, id) => (r ? [id] : [])),
+      known: this.#blocks.flatMap(([, , , fn], id) => (ran[fn] ? [id] : [])),
+    };
   }
 
   close(): void {
@@ -92,6 +100,22 @@ export class CoverageMap {
 interface ScriptCoverage {
   url: string;
   functions: { ranges: { startOffset: number; endOffset: number; count: number }[] }[];
+}
+
+type Range = { startOffset: number; endOffset: number; count: number };
+
+/** V8 lists a function's ranges parents first, so painting them in order leaves the innermost count. */
+function markReached(reached: Map<string, Uint8Array>, url: string, ranges: readonly Range[]): void {
+  const fnStart = ranges[0]!.startOffset;
+  const paint = new Uint8Array(ranges[0]!.endOffset - fnStart);
+  for (const r of ranges) paint.fill(r.count > 0 ? 1 : 0, r.startOffset - fnStart, r.endOffset - fnStart);
+  let bytes = reached.get(url);
+  if (!bytes || bytes.length < ranges[0]!.endOffset) {
+    const grown = new Uint8Array(Math.max(ranges[0]!.endOffset, bytes?.length ?? 0));
+    if (bytes) grown.set(bytes);
+    reached.set(url, (bytes = grown));
+  }
+  for (let i = 0; i < paint.length; i++) if (paint[i]) bytes[fnStart + i] = 1;
 }
 
 function innermostCount(ranges: readonly { startOffset: number; endOffset: number; count: number }[], start: number, end: number): number {
