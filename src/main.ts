@@ -120,6 +120,13 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
       logoutVerifier: () => gen.pipeline?.logoutVerifier,
     });
 
+  // Derived once per configuration, not per decision.
+  const bundleNames = new WeakMap<Config, string>();
+  const bundleName = (config: Config): string => {
+    let name = bundleNames.get(config);
+    if (name === undefined) bundleNames.set(config, (name = bundleNameOf(config)));
+    return name;
+  };
   // One filter per configuration (its role claims), so its memo survives across requests.
   const subjectFilters = new WeakMap<Config, SubjectFilter>();
   const subjectFilter = (config: Config): SubjectFilter => {
@@ -156,7 +163,7 @@ export function createSidecar(initial: Config, log: ProcessLog, options: Sidecar
     // Read at each decision, so a reload's new log, bundle and entrypoint take every event after the swap.
     log: { log: (event, maskPolicy) => gen.decisionLog.log(event, maskPolicy) },
     get bundleName() {
-      return bundleNameOf(gen.config);
+      return bundleName(gen.config);
     },
     get decisionPath() {
       return gen.config.policy.entrypoint;

@@ -1,10 +1,5 @@
-import type { CacheOutcome } from '../claims/claims-cache.ts';
-
 /** The value of `schema_version` in every event this version writes. */
 export const DECISION_EVENT_VERSION = 1;
-
-/** Claims cache state of a decision: `none` when userinfo was not needed (see src/claims). */
-export type ClaimsCacheState = CacheOutcome | 'none';
 
 /**
  * One decision, as written by every sink. Documented field by field in docs/decision-log.md.

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SidecarError, toSidecarError } from '../errors/sidecar-error.ts';
-import type { ClaimsEnricher } from '../claims/enrich-claims.ts';
+import type { ClaimsEnricher, Subject } from '../claims/enrich-claims.ts';
 import type { PolicyEngine } from '../policy/policy-engine.ts';
 import type { TokenVerifier } from '../token/verify-token.ts';
 import { extractBearer } from '../token/extract-bearer.ts';
 import { buildInput, type InputExtras, type PolicyInput } from './build-input.ts';
 import type { NormalizedRequest } from './normalize-request.ts';
 import type { SubjectFilter } from './relevant-roles.ts';
-import { startDecision, type RecordDeps } from './record-decision.ts';
+import { startDecision, type DecisionRecord, type RecordDeps } from './record-decision.ts';
 
 export interface AuthorizeRequest extends InputExtras {
   readonly authorization: string | undefined;
@@ -38,6 +38,20 @@ export interface AuthorizerDeps extends RecordDeps {
 export type Authorizer = (req: AuthorizeRequest) => Promise<Decision>;
 
 /**
+ * The subject a bearer token stands for, as the active bundle sees it: verified, enriched, then
+ * narrowed to the bundle's relevant roles. Shared by /authorize and the Data API, so both
+ * identify a caller the same way; each stage is marked on the decision record.
+ */
+export async function subjectOf(deps: AuthorizerDeps, record: DecisionRecord, authorization: string | undefined, engine: PolicyEngine): Promise<Subject> {
+  const token = extractBearer(authorization);
+  const verified = await deps.verify(token);
+  record.verified(verified);
+  const enriched = await deps.enrich(token, verified);
+  record.enriched(enriched);
+  return deps.filterSubject ? deps.filterSubject(enriched.subject, engine) : enriched.subject;
+}
+
+/**
  * The request path: token → claims → policy. Every outcome, allow, deny or error, is logged
  * once; errors are rethrown as SidecarError for the HTTP layer. Nothing here allows on error:
  * `allow` is true only when the policy returned exactly true.
@@ -56,12 +70,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       const engine = deps.engine();
       if (!engine) throw new SidecarError('not_ready', 'no policy bundle is active yet');
       record.engine(engine);
-      const token = extractBearer(req.authorization);
-      const verified = await deps.verify(token);
-      record.verified(verified);
-      const enriched = await deps.enrich(token, verified);
-      record.enriched(enriched);
-      const subject = deps.filterSubject ? deps.filterSubject(enriched.subject, engine) : enriched.subject;
+      const subject = await subjectOf(deps, record, req.authorization, engine);
       const input = buildInput(subject, req.request, req);
       record.input(input);
       const result = engine.decide(input);

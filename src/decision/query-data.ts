@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SidecarError, toSidecarError } from '../errors/sidecar-error.ts';
 import { interpret, type PolicyEngine } from '../policy/policy-engine.ts';
-import { extractBearer } from '../token/extract-bearer.ts';
-import type { AuthorizerDeps } from './authorize.ts';
+import { subjectOf, type AuthorizerDeps } from './authorize.ts';
 import { startDecision } from './record-decision.ts';
 
 export interface DataQuery {
@@ -52,12 +51,7 @@ export function createDataQuery(deps: AuthorizerDeps): DataQueryRunner {
         if (input !== undefined && (input === null || typeof input !== 'object' || Array.isArray(input))) {
           throw new SidecarError('invalid_request', 'with a bearer token, "input" must be an object (the verified subject is added as input.subject)');
         }
-        const token = extractBearer(q.authorization);
-        const verified = await deps.verify(token);
-        record.verified(verified);
-        const enriched = await deps.enrich(token, verified);
-        record.enriched(enriched);
-        const subject = deps.filterSubject ? deps.filterSubject(enriched.subject, engine) : enriched.subject;
+        const subject = await subjectOf(deps, record, q.authorization, engine);
         input = { ...(input as Record<string, unknown> | undefined), subject };
       }
       record.input(input);

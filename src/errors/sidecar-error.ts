@@ -72,11 +72,6 @@ export class SidecarError extends Error {
   }
 }
 
-/** True for errors that mean "the caller's token is not acceptable" (answered 401). */
-export function isTokenError(err: SidecarError): boolean {
-  return err.status === 401;
-}
-
 /** Normalises anything thrown (opa-wasm throws plain strings) into a SidecarError. */
 export function toSidecarError(err: unknown, fallback: ErrorCode = 'internal_error'): SidecarError {
   if (err instanceof SidecarError) return err;
