@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDecisionLogger } from '../src/decision-log/decision-logger.ts';
-import { verifyLog } from '../src/decision-log/audit/verify-log.ts';
+import { verifyLog } from '../src/audit/verify-log.ts';
 import type { DecisionEventDraft } from '../src/decision-log/decision-event.ts';
 import { DEMO_AUDIENCE, DEMO_USERS } from '../src/demo/demo-users.ts';
 import { startDemoIdp } from '../src/demo/demo-idp.ts';

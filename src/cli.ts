@@ -72,7 +72,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       case 'check':
         return await (await import('./check/run-check.ts')).runCheck(rest);
       case 'audit':
-        return await (await import('./decision-log/audit/audit-cli.ts')).runAudit(rest);
+        return await (await import('./audit/audit-cli.ts')).runAudit(rest);
       default:
         process.stderr.write(`authz-sidecar: unknown command '${command}'\n\n${HELP['main']}\n`);
         return 2;

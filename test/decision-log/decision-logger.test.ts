@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDecisionLogger } from '../../src/decision-log/decision-logger.ts';
-import { verifyLog } from '../../src/decision-log/audit/verify-log.ts';
+import { verifyLog } from '../../src/audit/verify-log.ts';
 import { tempDir } from '../helpers/bundles.ts';
 import { draft, jsonLines } from './helpers.ts';
 

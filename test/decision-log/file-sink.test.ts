@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 import { join } from 'node:path';
 import { createDecisionLogger } from '../../src/decision-log/decision-logger.ts';
 import { rotatedFiles } from '../../src/decision-log/find-chain-head.ts';
-import { verifyLog } from '../../src/decision-log/audit/verify-log.ts';
+import { verifyLog } from '../../src/audit/verify-log.ts';
 import { tempDir } from '../helpers/bundles.ts';
 import { draft, jsonLines } from './helpers.ts';
 

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDecisionLogger } from '../../src/decision-log/decision-logger.ts';
-import { runAudit } from '../../src/decision-log/audit/audit-cli.ts';
+import { runAudit } from '../../src/audit/audit-cli.ts';
 import { requestDemoToken } from '../../src/demo/request-token.ts';
 import { buildBundle, FIXTURE_POLICIES, ROOT, SAMPLE_BUNDLE, tempDir } from '../helpers/bundles.ts';
 import { draft } from '../decision-log/helpers.ts';

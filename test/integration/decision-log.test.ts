@@ -12,7 +12,7 @@ import { ROOT, SAMPLE_BUNDLE, tempDir } from '../helpers/bundles.ts';
 import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
 import { startTestSidecar } from '../helpers/test-sidecar.ts';
 import { spawnSidecar } from '../helpers/spawn-sidecar.ts';
-import { verifyLog } from '../../src/decision-log/audit/verify-log.ts';
+import { verifyLog } from '../../src/audit/verify-log.ts';
 import { loadPublicKey } from '../../src/decision-log/checkpoints.ts';
 import { rotatedFiles } from '../../src/decision-log/find-chain-head.ts';
 

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDecisionLogger } from '../../../src/decision-log/decision-logger.ts';
-import { chainRecord } from '../../../src/decision-log/hash-chain.ts';
-import { loadPublicKey } from '../../../src/decision-log/checkpoints.ts';
-import { rotatedFiles } from '../../../src/decision-log/find-chain-head.ts';
-import { verifyLog, type VerifyReport } from '../../../src/decision-log/audit/verify-log.ts';
-import { tempDir } from '../../helpers/bundles.ts';
-import { draft } from '../helpers.ts';
+import { createDecisionLogger } from '../../src/decision-log/decision-logger.ts';
+import { chainRecord } from '../../src/decision-log/hash-chain.ts';
+import { loadPublicKey } from '../../src/decision-log/checkpoints.ts';
+import { rotatedFiles } from '../../src/decision-log/find-chain-head.ts';
+import { verifyLog, type VerifyReport } from '../../src/audit/verify-log.ts';
+import { tempDir } from '../helpers/bundles.ts';
+import { draft } from '../decision-log/helpers.ts';
 
 /** Writes n decisions with the real logger; returns the file and its lines. */
 async function writeLog(n: number, options: { maxBytes?: number; keyFile?: string; everyEvents?: number } = {}): Promise<{ file: string; lines: string[] }> {

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { isCheckpointLine } from '../checkpoints.ts';
+import { isCheckpointLine } from '../decision-log/checkpoints.ts';
 
 export interface LogLine {
   readonly file: string;

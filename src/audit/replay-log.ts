@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { readBundle } from '../../policy/read-bundle.ts';
-import { createPolicyEngine, type PolicyEngine } from '../../policy/policy-engine.ts';
-import { toSidecarError } from '../../errors/sidecar-error.ts';
+import { readBundle } from '../policy/read-bundle.ts';
+import { createPolicyEngine, type PolicyEngine } from '../policy/policy-engine.ts';
+import { toSidecarError } from '../errors/sidecar-error.ts';
 import { eventMatcher, requestOf, subjectOf, type EventFilter } from './event-filter.ts';
 import { readEvents } from './read-log.ts';
 

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { GENESIS_HASH, parseChainFields } from '../hash-chain.ts';
-import { verifyCheckpointLine, type CheckpointPayload } from '../checkpoints.ts';
+import { GENESIS_HASH, parseChainFields } from '../decision-log/hash-chain.ts';
+import { verifyCheckpointLine, type CheckpointPayload } from '../decision-log/checkpoints.ts';
 import { classifyFiles, readLines } from './read-log.ts';
 
 export type ProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'malformed' | 'truncated' | 'restarted' | 'checkpoint';

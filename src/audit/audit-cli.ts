@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { KeyObject } from 'node:crypto';
-import { loadPublicKey } from '../checkpoints.ts';
+import { loadPublicKey } from '../decision-log/checkpoints.ts';
 import { verifyLog } from './verify-log.ts';
 import { eventMatcher, parseTime, type EventFilter } from './event-filter.ts';
 import { readEvents } from './read-log.ts';

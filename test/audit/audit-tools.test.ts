@@ -2,13 +2,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestIdp, type TestIdp } from '../../helpers/test-idp.ts';
-import { startTestSidecar, type TestSidecar } from '../../helpers/test-sidecar.ts';
-import { buildBundle, ROOT, SAMPLE_BUNDLE, tempDir } from '../../helpers/bundles.ts';
-import { replayLog } from '../../../src/decision-log/audit/replay-log.ts';
-import { eventMatcher, globToRegExp, parseTime, type EventFilter } from '../../../src/decision-log/audit/event-filter.ts';
-import { readEvents } from '../../../src/decision-log/audit/read-log.ts';
-import { createSummarizer } from '../../../src/decision-log/audit/summarize-log.ts';
+import { startTestIdp, type TestIdp } from '../helpers/test-idp.ts';
+import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
+import { buildBundle, ROOT, SAMPLE_BUNDLE, tempDir } from '../helpers/bundles.ts';
+import { replayLog } from '../../src/audit/replay-log.ts';
+import { eventMatcher, globToRegExp, parseTime, type EventFilter } from '../../src/audit/event-filter.ts';
+import { readEvents } from '../../src/audit/read-log.ts';
+import { createSummarizer } from '../../src/audit/summarize-log.ts';
 
 /** The sample policy with changed grants: orders-viewer may also DELETE orders; admin only keeps /api/orders/**. */
 function candidateBundle(): string {
