@@ -2,7 +2,8 @@
 // `npm run docs:config` regenerates it; a test fails when the committed file is stale.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CONFIG_SPEC, type KeySpec } from '../src/config/spec.ts';
+import { CONFIG_SPEC } from '../src/config/spec.ts';
+import type { KeySpec } from '../src/config/declare.ts';
 
 export function renderConfigDocs(): string {
   const rows = CONFIG_SPEC.map((s) => `| \`${s.key}\` | ${type(s)} | ${def(s)} | ${s.env ? `\`${s.env}\`` : ''} | ${s.description.replace(/\|/g, '\\|')} |`);

@@ -14,8 +14,9 @@ import type { DecisionEventDraft } from '../src/decision-log/decision-event.ts';
 import { DEMO_AUDIENCE, DEMO_USERS } from '../src/demo/demo-users.ts';
 import { startDemoIdp } from '../src/demo/demo-idp.ts';
 import { requestDemoToken } from '../src/demo/request-token.ts';
-import { loadConfig } from '../src/config/load-config.ts';
-import { createSidecar } from '../src/main.ts';
+import { loadSettings } from '../src/runtime/settings.ts';
+import { createRuntime } from '../src/runtime/runtime.ts';
+import { compileMasks } from '../src/decision-log/mask-event.ts';
 import { silentLog } from '../src/lib/process-log.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'authz-measure-'));
@@ -44,13 +45,13 @@ const draft = (i: number, roles: readonly string[]): DecisionEventDraft => ({
 for (const [name, roles, n] of cases) {
   const file = join(dir, 'decisions.log');
   rmSync(file, { force: true });
-  const log = createDecisionLogger({ target: file, bufferEvents: 1_000_000, masking: { erase: ['/input/request/query/access_token'], mask: [], eraseTokens: true } });
-  await log.open();
+  const log = createDecisionLogger({ target: file, bufferEvents: 1_000_000, masking: compileMasks({ erase: ['/input/request/query/access_token'], mask: [], eraseTokens: true }) });
+  await log.start();
   const events = Array.from({ length: n }, (_, i) => draft(i, roles));
   const t0 = performance.now();
   for (const e of events) log.log(e);
   const t1 = performance.now();
-  await log.close();
+  await log.stop();
   const t2 = performance.now();
   const v0 = performance.now();
   const report = await verifyLog([file]);
@@ -66,8 +67,8 @@ for (const [name, roles, n] of cases) {
 const idp = await startDemoIdp({ port: 0 });
 const tokens = [await requestDemoToken(idp.issuer, 'alice'), await requestDemoToken(idp.issuer, 'bob')];
 const throughput = async (target: string): Promise<number> => {
-  const config = loadConfig({ env: {}, base: { issuer: idp.issuer, audience: [DEMO_AUDIENCE], listen: '127.0.0.1:0', 'decisionLog.target': target } });
-  const sidecar = createSidecar(config, silentLog);
+  const settings = loadSettings({ env: {}, base: { issuer: idp.issuer, audience: [DEMO_AUDIENCE], listen: '127.0.0.1:0', 'decisionLog.target': target } });
+  const sidecar = createRuntime(settings, silentLog);
   const { url } = await sidecar.start();
   await sidecar.whenReady();
   const total = 3000;

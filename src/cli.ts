@@ -1,7 +1,4 @@
 import { parseArgs } from 'node:util';
-import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
-import { loadConfig } from './config/load-config.ts';
 import { SidecarError } from './errors/sidecar-error.ts';
 import { DEMO_DECISION_LOG, DEMO_IDP_PORT } from './demo/demo-users.ts';
 import { waitForSignals } from './lifecycle/wait-for-signals.ts';
@@ -23,22 +20,6 @@ Commands:
   audit        verify, query, summarise and replay decision logs ('audit --help')
 
 Run 'authz-sidecar <command> --help' for a command's options.`,
-  serve: `Usage: authz-sidecar serve [--config <file>]
-
-Runs the sidecar. Configuration comes from a YAML or JSON file (--config or AUTHZ_CONFIG)
-with environment overrides: AUTHZ_ISSUER, AUTHZ_AUDIENCE, AUTHZ_BUNDLE, AUTHZ_LISTEN,
-AUTHZ_DECISION_LOG, AUTHZ_ENTRYPOINT, AUTHZ_HMAC_SECRET, AUTHZ_DECISION_LOG_URL,
-AUTHZ_DECISION_LOG_TOKEN, AUTHZ_DECISION_LOG_CHECKPOINT_KEY. Every key: docs/configuration.md.
-An invalid configuration exits with status 2 and a message naming the key.
-SIGTERM or SIGINT stops gracefully: /ready answers 503, in-flight requests finish, the
-decision log and process log are flushed, exit 0. SIGHUP reloads the configuration when
-every changed key is reloadable and the new parts load; otherwise the running one stays.
-With workers > 1 (AUTHZ_WORKERS, 0 = one per core) a node:cluster primary runs the workers.
-See docs/operations.md.
-
-Options:
-  -c, --config <file>   configuration file (YAML or JSON)
-  -h, --help            show this help`,
   demo: `Usage: authz-sidecar demo [--idp-port <port>]
        authz-sidecar demo token <user> [--idp <url>]
 
@@ -66,7 +47,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${HELP['main']}\n`);
         return command === undefined ? 2 : 0;
       case 'serve':
-        return await serve(rest);
+        return await (await import('./main.ts')).serve(rest);
       case 'demo':
         return rest[0] === 'token' ? await demoToken(rest.slice(1)) : await demo(rest);
       case 'check':
@@ -91,53 +72,6 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function serve(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) return help('serve');
-  const load = () => loadConfig({ file: values.config });
-  const config = load();
-  const [{ createSidecar }, { createProcessLog }, { createMetrics }, { runPrimary }, { linkWorker }] = await Promise.all([
-    import('./main.ts'),
-    import('./lib/process-log.ts'),
-    import('./metrics/sidecar-metrics.ts'),
-    import('./lifecycle/run-primary.ts'),
-    import('./lifecycle/worker-link.ts'),
-  ]);
-  const log = createProcessLog(config.log.level);
-  const workers = config.workers === 0 ? availableParallelism() : config.workers;
-  if (workers > 1 && cluster.isPrimary) return await runPrimary({ config, workers, log, loadConfig: load });
-
-  const metrics = createMetrics();
-  metrics.trackProcessLogDrops(() => log.dropped);
-  const worker = cluster.isWorker ? linkWorker(metrics) : undefined;
-  const sidecar = createSidecar(config, log, { metrics, ...(worker ? { metricsSource: worker.metricsSource, serveDiagnostics: false } : {}) });
-  await sidecar.start();
-  void sidecar.whenReady().then(() => worker?.send({ authz: 'ready' }));
-  const reload = async (): Promise<void> => {
-    let next;
-    try {
-      next = load();
-    } catch (err) {
-      metrics.recordConfigReload('failure');
-      log.error('configuration reload refused; the running configuration stays', { detail: (err as Error).message });
-      return;
-    }
-    await sidecar.reload(next);
-  };
-  const signals = waitForSignals({
-    stop: async () => {
-      worker?.send({ authz: 'draining' });
-      await sidecar.stop();
-    },
-    reload,
-  });
-  worker?.onCommand({ shutdown: () => signals.stop('shutdown requested by the cluster primary'), reload: () => void reload() });
-  await signals.done;
-  await log.flush();
-  worker?.close();
-  return 0;
-}
-
 async function demo(args: readonly string[]): Promise<number> {
   const { values } = parseArgs({ args: [...args], options: { 'idp-port': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return help('demo');
@@ -145,7 +79,7 @@ async function demo(args: readonly string[]): Promise<number> {
   const port = values['idp-port'] === undefined ? undefined : Number(values['idp-port']);
   const { runDemo, demoBanner } = await import('./demo/run-demo.ts');
   const running = await runDemo(port === undefined ? {} : { idpPort: port });
-  const config = loadConfig({ base: { issuer: running.idp.issuer, 'decisionLog.target': DEMO_DECISION_LOG } });
+  const config = running.runtime.current.config;
   process.stdout.write(demoBanner(running, config.policy.bundle, config.decisionLog.target));
   await stopOnSignal(() => running.stop());
   return 0;

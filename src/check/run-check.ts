@@ -1,21 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load-config.ts';
-import type { Config } from '../config/config.ts';
 import { SidecarError } from '../errors/sidecar-error.ts';
 import { loadBundle } from '../policy/load-bundle.ts';
 import { interpret } from '../policy/policy-engine.ts';
 import { createBundleVerifier } from '../policy/verify-bundle-signature.ts';
-import { normalizeRequest } from '../decision/normalize-request.ts';
+import { normalizeRequest } from '../request/normalize-request.ts';
 import { buildInput } from '../decision/build-input.ts';
-import { redactInput } from '../decision/redact-input.ts';
+import { redactInput } from '../request/redact-input.ts';
 import { discoverIssuer } from '../token/discover-issuer.ts';
 import type { Subject } from '../claims/enrich-claims.ts';
-import { parseRoleClaims, readRoles } from '../claims/role-claims.ts';
-import { createIdentityComponents } from '../decision/identity-pipeline.ts';
+import { readRoles } from '../claims/role-claims.ts';
+import { createIdentity } from '../decision/identity.ts';
+import { loadSettings, type Settings } from '../runtime/settings.ts';
 import { silentLog } from '../lib/process-log.ts';
 
-export const CHECK_HELP = `Usage: authz-sidecar check [options]
+const CHECK_HELP = `Usage: authz-sidecar check [options]
 
 Evaluates a token or an input document against a bundle locally (no sidecar needed) and prints
 the decision, the policy's reasons and the input document the policy saw (secrets redacted).
@@ -52,6 +51,23 @@ Example:
   authz-sidecar check --token "$(npx authz-sidecar demo token bob)" -m DELETE -p /api/orders/1
   authz-sidecar check --input request.json --json`;
 
+const CHECK_OPTIONS = {
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+  unverified: { type: 'boolean' },
+  input: { type: 'string' },
+  bundle: { type: 'string', short: 'b' },
+  entrypoint: { type: 'string', short: 'e' },
+  method: { type: 'string', short: 'm' },
+  path: { type: 'string', short: 'p' },
+  resource: { type: 'string' },
+  action: { type: 'string' },
+  context: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 const PLACEHOLDER_ISSUER = 'https://issuer.not-configured.invalid';
 
 /** `authz-sidecar check`: resolves to the exit status. */
@@ -60,22 +76,7 @@ export async function runCheck(argv: readonly string[], out = process.stdout, er
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: {
-        token: { type: 'string' },
-        'token-file': { type: 'string' },
-        unverified: { type: 'boolean' },
-        input: { type: 'string' },
-        bundle: { type: 'string', short: 'b' },
-        entrypoint: { type: 'string', short: 'e' },
-        method: { type: 'string', short: 'm' },
-        path: { type: 'string', short: 'p' },
-        resource: { type: 'string' },
-        action: { type: 'string' },
-        context: { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: CHECK_OPTIONS,
     }));
   } catch (e) {
     err.write(`authz-sidecar check: ${(e as Error).message}\n`);
@@ -94,10 +95,10 @@ export async function runCheck(argv: readonly string[], out = process.stdout, er
   if (token === undefined && values.input === undefined) return usage('give --token, --token-file or --input');
   if (values.unverified && token === undefined) return usage('--unverified needs a token');
 
-  let config: Config;
+  let settings: Settings;
   try {
     const verifying = token !== undefined && !values.unverified;
-    config = loadConfig({ file: values.config, base: verifying ? {} : { issuer: PLACEHOLDER_ISSUER } });
+    settings = loadSettings({ file: values.config, base: verifying ? {} : { issuer: PLACEHOLDER_ISSUER } });
   } catch (e) {
     if (e instanceof SidecarError && e.code === 'config_error') {
       err.write(`authz-sidecar check: invalid configuration: ${e.message}${/issuer/.test(e.message) ? ' (verifying a token needs the issuer; or use --unverified)' : ''}\n`);
@@ -105,13 +106,14 @@ export async function runCheck(argv: readonly string[], out = process.stdout, er
     }
     throw e;
   }
+  const config = settings.config;
   const bundlePath = values.bundle ?? config.policy.bundle;
   const entrypoint = values.entrypoint ?? config.policy.entrypoint;
 
   try {
     const verifier = config.policy.signing.keyFile ? createBundleVerifier({ ...config.policy.signing, keyFile: config.policy.signing.keyFile }) : undefined;
     const engine = await loadBundle(readFileSync(bundlePath), { ...config.policy, entrypoint, verifier });
-    const subject = token === undefined ? undefined : values.unverified ? unverifiedSubject(token, config) : await verifiedSubject(token, config);
+    const subject = token === undefined ? undefined : values.unverified ? unverifiedSubject(token, settings) : await verifiedSubject(token, settings);
     let input: unknown;
     if (values.input !== undefined) {
       input = JSON.parse(readFileSync(values.input === '-' ? 0 : values.input, 'utf8'));
@@ -128,24 +130,7 @@ export async function runCheck(argv: readonly string[], out = process.stdout, er
     }
     const result = engine.evaluate(input, entrypoint);
     const decision = interpret(result);
-    const shown = redactInput(input);
-    if (values.json) {
-      out.write(`${JSON.stringify({ allow: decision.allow, reasons: decision.reasons ?? [], result: result ?? null, bundle: bundlePath, revision: engine.revision, entrypoint, unverified: values.unverified === true, input: shown })}\n`);
-    } else {
-      out.write(
-        [
-          ...(values.unverified ? ['WARNING: the token was NOT verified (--unverified)'] : []),
-          `decision:   ${decision.allow ? 'allow' : 'deny'}`,
-          `reasons:    ${decision.reasons?.length ? decision.reasons.map((r, i) => (i ? `            - ${r}` : `- ${r}`)).join('\n') : '(none)'}`,
-          `result:     ${JSON.stringify(result ?? null)}`,
-          `bundle:     ${bundlePath} (revision ${engine.revision || 'none'})`,
-          `entrypoint: ${entrypoint}`,
-          'input:',
-          JSON.stringify(shown, null, 2),
-          '',
-        ].join('\n'),
-      );
-    }
+    out.write(report({ decision, result, bundlePath, revision: engine.revision, entrypoint, unverified: values.unverified === true, input: redactInput(input) }, values.json === true));
     return decision.allow ? 0 : 1;
   } catch (e) {
     err.write(`authz-sidecar check: ${e instanceof SidecarError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
@@ -153,24 +138,53 @@ export async function runCheck(argv: readonly string[], out = process.stdout, er
   }
 }
 
-async function verifiedSubject(token: string, config: Config): Promise<Subject> {
-  const meta = await discoverIssuer(config.issuer, config.discovery.timeoutMs);
-  const identity = createIdentityComponents(config, silentLog);
-  const pipeline = identity.build(meta);
+interface CheckReport {
+  readonly decision: ReturnType<typeof interpret>;
+  readonly result: unknown;
+  readonly bundlePath: string;
+  readonly revision: string;
+  readonly entrypoint: string;
+  readonly unverified: boolean;
+  /** Redacted. */
+  readonly input: unknown;
+}
+
+/** The decision as one JSON line (`--json`) or as text for a reader. */
+function report(r: CheckReport, json: boolean): string {
+  const { decision, result } = r;
+  if (json) {
+    return `${JSON.stringify({ allow: decision.allow, reasons: decision.reasons ?? [], result: result ?? null, bundle: r.bundlePath, revision: r.revision, entrypoint: r.entrypoint, unverified: r.unverified, input: r.input })}\n`;
+  }
+  return [
+    ...(r.unverified ? ['WARNING: the token was NOT verified (--unverified)'] : []),
+    `decision:   ${decision.allow ? 'allow' : 'deny'}`,
+    `reasons:    ${decision.reasons?.length ? decision.reasons.map((x, i) => (i ? `            - ${x}` : `- ${x}`)).join('\n') : '(none)'}`,
+    `result:     ${JSON.stringify(result ?? null)}`,
+    `bundle:     ${r.bundlePath} (revision ${r.revision || 'none'})`,
+    `entrypoint: ${r.entrypoint}`,
+    'input:',
+    JSON.stringify(r.input, null, 2),
+    '',
+  ].join('\n');
+}
+
+async function verifiedSubject(token: string, settings: Settings): Promise<Subject> {
+  const meta = await discoverIssuer(settings.config.issuer, settings.config.discovery.timeoutMs);
+  const identity = createIdentity({ config: settings.config, claims: settings.claims, issuer: { metadata: meta, onDiscovered: (f) => f(meta) }, log: silentLog });
+  await identity.start();
   try {
-    return (await pipeline.enrich(token, await pipeline.verify(token))).subject;
+    return (await identity.enrich(token, await identity.verify(token))).subject;
   } finally {
-    await pipeline.close();
-    identity.cache.close();
+    await identity.stop();
   }
 }
 
-function unverifiedSubject(token: string, config: Config): Subject {
+function unverifiedSubject(token: string, settings: Settings): Subject {
   let payload: Record<string, unknown>;
   try {
     payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
   } catch {
     throw new SidecarError('invalid_token', 'the token payload is not base64url JSON');
   }
-  return { ...payload, sub: String(payload['sub'] ?? ''), iss: String(payload['iss'] ?? ''), roles: readRoles(payload, parseRoleClaims(config.claims.roleClaims)) ?? [] };
+  return { ...payload, sub: String(payload['sub'] ?? ''), iss: String(payload['iss'] ?? ''), roles: readRoles(payload, settings.claims.roleClaims) ?? [] };
 }

@@ -120,6 +120,8 @@ const REFUSAL_BYTES = 256;
  * `maxEntries`, and `maxBytes` of estimated heap, because one subject with 5,000 roles weighs as
  * much as 200 subjects with 10. Why not node-cache: it refuses new keys when full instead of
  * evicting, and has neither stale reads nor per-subject eviction.
+ *
+ * One closure on purpose (longer than 80 lines): the LRU map, the byte budget and the counters are private state every method shares; each method is short.
  */
 export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
   const now = options.now ?? Date.now;

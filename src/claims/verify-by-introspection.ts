@@ -27,7 +27,7 @@ export function introspectionOf(payload: object): SourceResult | undefined {
  * a string `sub` (Keycloak's lightweight access tokens). Reading the unverified payload only picks
  * the path; both paths verify fully, and introspection is the issuer's own word on the token.
  */
-export function needsIntrospection(token: string): boolean {
+function needsIntrospection(token: string): boolean {
   const parts = token.split('.');
   if (parts.length !== 3) return true;
   try {
@@ -43,6 +43,8 @@ export function needsIntrospection(token: string): boolean {
  * everything else to the JWT verifier. An introspected token must be `active`, name a `sub`, have
  * an `exp` in the future, no `nbf` in the future, the issuer as `iss` (when given), one of the
  * configured audiences (when configured) and must not be a refresh or ID token.
+ *
+ * Why in claims/ and not token/: the answer that verifies the token is a claims source's answer (introspection, behind its breaker, cached with the claims cache), and it is reused as the subject's claims.
  */
 export function createIntrospectingVerifier(options: IntrospectingVerifierOptions): TokenVerifier {
   const now = options.now ?? Date.now;

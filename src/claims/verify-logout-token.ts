@@ -32,6 +32,8 @@ const KEY_BEARING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
  * `aud` naming the client id, `iat`, `exp` and `jti` present, `events` holding the back-channel
  * logout member as a JSON object, `sub` or `sid` present, and no `nonce` (which would make an ID
  * token pass as a logout token). A `jti` seen before is refused as a replay.
+ *
+ * Why in claims/ and not token/: a logout token is never a caller's credential; verifying it only decides which cached claims to evict.
  */
 export function createLogoutTokenVerifier(options: LogoutTokenOptions): LogoutTokenVerifier {
   const now = options.now ?? Date.now;

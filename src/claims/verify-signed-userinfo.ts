@@ -21,6 +21,8 @@ const KEY_BEARING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
  * Verifies a signed userinfo answer (`application/jwt`) with the issuer's keys: an allowed
  * asymmetric algorithm, `iss` equal to the issuer and `aud` naming `clientId`. HMAC-signed answers
  * (keyed with the client secret) and encrypted answers (JWE) are refused with a message that says so.
+ *
+ * Why in claims/ and not token/: it checks a userinfo answer (a claims source's JWT), not a caller's token.
  */
 export function createSignedUserinfoVerifier(options: SignedUserinfoOptions): (jwt: string) => Promise<Record<string, unknown>> {
   const algorithms = options.algorithms.filter((a) => !HMAC_ALGORITHMS.includes(a));

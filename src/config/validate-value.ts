@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { KeyType } from './spec.ts';
+import type { KeyType } from './declare.ts';
 import type { Listen } from './config.ts';
 import { SidecarError } from '../errors/sidecar-error.ts';
 

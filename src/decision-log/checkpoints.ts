@@ -8,7 +8,7 @@ import { calculateJwkThumbprint, CompactSign, compactVerify, exportJWK } from 'j
  * states "the record with seq N has hash H", signed with a key the writer holds and an editor of
  * the log files should not. Verification needs only the public key.
  */
-export const CHECKPOINT_TYPE = 'authz-sidecar/decision-log-checkpoint';
+const CHECKPOINT_TYPE = 'authz-sidecar/decision-log-checkpoint';
 
 export interface CheckpointPayload {
   readonly typ: typeof CHECKPOINT_TYPE;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { silentLog, type ProcessLog } from '../lib/process-log.ts';
 import { DECISION_EVENT_VERSION, type DecisionEventDraft } from './decision-event.ts';
-import { maskEvent, type MaskPolicy, type MaskRules } from './mask-event.ts';
+import { compileMasks, maskEvent, type CompiledMasks, type MaskPolicy } from './mask-event.ts';
+import { SidecarError } from '../errors/sidecar-error.ts';
+import { OK, statusOf, type Component, type ComponentStatus } from '../lib/component.ts';
 import { createFileSink, type FileSink, type FileSinkStats } from './file-sink.ts';
 import { createStreamSink, type StreamSink, type StreamSinkStats } from './stream-sink.ts';
 import { createHttpSink, type HttpSink, type HttpSinkOptions, type HttpSinkStats } from './http-sink.ts';
@@ -15,7 +17,7 @@ export interface DecisionLoggerOptions {
   readonly file?: { readonly maxBytes: number };
   readonly checkpoint?: { readonly keyFile: string | undefined; readonly file: string | undefined; readonly everyEvents: number; readonly intervalMs: number };
   readonly http?: Omit<HttpSinkOptions, 'log'> | undefined;
-  readonly masking?: MaskRules;
+  readonly masking?: CompiledMasks;
   /** labels.id; a fresh UUID per process by default, like OPA's instance id. */
   readonly instanceId?: string;
   readonly log?: ProcessLog;
@@ -41,20 +43,21 @@ export interface DecisionLogStats {
   };
 }
 
-export interface DecisionLogger {
-  /** Opens the sinks (reads the chain head back, loads the checkpoint key); call before the first decision. */
-  open(): Promise<void>;
+/**
+ * The `decision_logs` component. `start` opens the sinks (reads the chain head back, loads the
+ * checkpoint key) and must finish before the first decision; `stop` flushes, writes the last
+ * checkpoint, delivers what the HTTP sink holds (within its timeout) and closes.
+ */
+export interface DecisionLogger extends Component {
   /** Queues one event; never blocks the request. Drops (and counts) only when the queue is full. */
   log(event: DecisionEventDraft, maskPolicy?: MaskPolicy): void;
   /** Resolves when everything queued so far has been handed to the sinks. */
   flush(): Promise<void>;
-  /** Flushes, writes the last checkpoint, delivers what the HTTP sink holds (within its timeout), closes. */
-  close(): Promise<void>;
   /** A snapshot of every counter; served by the status endpoint and /metrics. */
   readonly stats: DecisionLogStats;
 }
 
-const NO_MASKING: MaskRules = { erase: [], mask: [], eraseTokens: true };
+const NO_MASKING: CompiledMasks = compileMasks({ erase: [], mask: [], eraseTokens: true });
 /** Events masked and serialised per turn of the event loop, so a backlog cannot starve requests... */
 const BATCH_EVENTS = 512;
 /** ...nor hold more than about this much serialised JSON at once (a 5,000-role input is ~90 KiB). */
@@ -68,9 +71,11 @@ const BATCH_BYTES = 1024 * 1024;
  *
  * @example
  * const decisionLog = createDecisionLogger({ target: 'decisions.log', bufferEvents: 100_000 });
- * await decisionLog.open();
+ * await decisionLog.start();
  * decisionLog.log(draft);            // from the decision pipeline
- * await decisionLog.close();         // on SIGTERM
+ * await decisionLog.stop();          // on SIGTERM
+ *
+ * One closure on purpose (longer than 80 lines): the queue, the pump and the counters are private state log(), flush(), stop() and the status share; each is short.
  */
 export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLogger {
   const log = options.log ?? silentLog;
@@ -170,10 +175,49 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
     return pumping;
   };
 
+  const flush = async (): Promise<void> => {
+    while (waiting() > 0 || pumping) await (pumping ?? schedule());
+  };
+  let opened = false;
+  let closing: Promise<void> | undefined;
+  const stats = (): DecisionLogStats => {
+    const sinks = { ...(file ? { file: file.stats } : {}), ...(stdout ? { stdout: stdout.stats } : {}), ...(http ? { http: http.stats } : {}) };
+    const sinkDrops =
+      (sinks.file?.dropped.write_error ?? 0) +
+      (sinks.stdout?.dropped.write_error ?? 0) +
+      Object.values(sinks.http?.dropped ?? {}).reduce((a, b) => a + b, 0);
+    return {
+      logged,
+      buffered: waiting(),
+      written: sinks.file?.written ?? sinks.stdout?.written ?? sinks.http?.sent ?? 0,
+      dropped: bufferFull + sinkDrops,
+      drops: { buffer_full: bufferFull },
+      mask_errors: maskErrors,
+      sinks,
+    };
+  };
+  /** The primary record (file, stdout) failing is an ERROR; the upload failing is a WARN: its buffer holds the events and retries. */
+  const health = (): ComponentStatus => {
+    if (!opened) return statusOf('NOT_READY', `the decision log '${options.target}' is not open`);
+    const primary = file?.stats.last_error ?? stdout?.stats.last_error;
+    if (primary) return statusOf('ERROR', `writing ${file ? `'${options.target}'` : 'stdout'} fails, records are dropped and counted: ${primary}`);
+    const upload = http?.stats.last_error;
+    if (upload) return statusOf('WARN', `uploading to ${http!.stats.url} fails, events are buffered and retried: ${upload}`);
+    return OK;
+  };
+
   return {
-    async open() {
-      await file?.open();
+    name: 'decision log',
+    async start() {
+      try {
+        await file?.open();
+      } catch (err) {
+        throw new SidecarError('config_error', `cannot open the decision log '${options.target}': ${(err as Error).message}`, { cause: err, expose: true });
+      }
+      opened = true;
     },
+    status: () => ({ decision_logs: health() }),
+    statusSections: () => ({ decision_logs: stats() }),
     log(event, maskPolicy) {
       logged++;
       if (!file && !stdout && !http) return; // target none, no upload: nothing to mask or write
@@ -184,30 +228,17 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
       queue.push({ event, maskPolicy });
       void schedule();
     },
-    async flush() {
-      while (waiting() > 0 || pumping) await (pumping ?? schedule());
+    flush,
+    stop() {
+      closing ??= (async () => {
+        await flush();
+        await file?.close();
+        await http?.close();
+      })();
+      return closing;
     },
-    async close() {
-      await this.flush();
-      await file?.close();
-      await http?.close();
-    },
-    get stats(): DecisionLogStats {
-      const sinks = { ...(file ? { file: file.stats } : {}), ...(stdout ? { stdout: stdout.stats } : {}), ...(http ? { http: http.stats } : {}) };
-      const sinkDrops =
-        (sinks.file?.dropped.write_error ?? 0) +
-        (sinks.stdout?.dropped.write_error ?? 0) +
-        Object.values(sinks.http?.dropped ?? {}).reduce((a, b) => a + b, 0);
-      return {
-        logged,
-        buffered: waiting(),
-        written: sinks.file?.written ?? sinks.stdout?.written ?? sinks.http?.sent ?? 0,
-        dropped: bufferFull + sinkDrops,
-        drops: { buffer_full: bufferFull },
-        mask_errors: maskErrors,
-        sinks,
-      };
+    get stats() {
+      return stats();
     },
   };
 }
-

@@ -53,6 +53,8 @@ export interface FileSink {
  *
  * Write failures are counted per record (`write_error`) and do not advance the chain, so the
  * records that did reach the disk still verify as one chain.
+ *
+ * One closure on purpose (longer than 80 lines): the open handle, the chain head, rotation and checkpoint state must change together, so they stay private to one writer.
  */
 export function createFileSink(options: FileSinkOptions): FileSink {
   const { path, maxBytes, checkpoint, log } = options;

@@ -62,6 +62,8 @@ const MAX_RETRY_AFTER_MS = 3_600_000;
  * again, so that batch is dropped and counted as `rejected`. While the service is down the
  * bounded buffer (upload-buffer.ts) evicts the oldest events; memory stays under
  * `bufferMaxBytes` plus the batch in flight.
+ *
+ * One closure on purpose (longer than 80 lines): the buffer, the batch in flight and the retry timer are private state enqueue(), close() and the status share.
  */
 export function createHttpSink(options: HttpSinkOptions): HttpSink {
   const { log } = options;

@@ -4,7 +4,7 @@
  */
 
 /** The parts of an event a mask may change; the rest (ids, timestamps, chain) stays auditable. */
-export const MASKABLE_ROOTS = ['input', 'result'] as const;
+const MASKABLE_ROOTS = ['input', 'result'] as const;
 
 /** `"/a/b~1c"` → `["a", "b/c"]`; undefined when the text is not a pointer. */
 export function parsePointer(pointer: string): string[] | undefined {

@@ -45,7 +45,32 @@ export interface MaskResult {
   readonly error?: string;
 }
 
-type Op = { readonly kind: 'remove' | 'upsert'; readonly pointer: string; readonly value?: unknown; readonly onlyIfPresent: boolean };
+type Op = {
+  readonly kind: 'remove' | 'upsert';
+  readonly pointer: string;
+  readonly parts: readonly string[];
+  readonly value?: unknown;
+  readonly onlyIfPresent: boolean;
+};
+
+/** MaskRules with every pointer parsed: built once per configuration (decision-log-settings.ts), used for every event. */
+export interface CompiledMasks {
+  readonly ops: readonly Op[];
+  readonly eraseTokens: boolean;
+}
+
+/** Parses the configured pointers once; they were checked when the configuration loaded (maskPointerProblem). */
+export function compileMasks(rules: MaskRules): CompiledMasks {
+  const op = (kind: Op['kind'], pointer: string): Op => {
+    const parts = parsePointer(pointer);
+    if (!parts) throw new TypeError(`not a JSON pointer: '${pointer}'`);
+    return kind === 'remove' ? { kind, pointer, parts, onlyIfPresent: true } : { kind, pointer, parts, value: MASKED_VALUE, onlyIfPresent: true };
+  };
+  return Object.freeze({
+    ops: Object.freeze([...rules.erase.map((p) => op('remove', p)), ...rules.mask.map((p) => op('upsert', p))]),
+    eraseTokens: rules.eraseTokens,
+  });
+}
 
 class TooDeep extends Error {}
 
@@ -55,11 +80,8 @@ class TooDeep extends Error {}
  * claims cache) is never modified. Fails closed: if the mask policy throws or returns garbage, or
  * the input is too deep to walk, `/input` is erased as a whole and the reason is recorded.
  */
-export function maskEvent(event: Readonly<Record<string, unknown>>, rules: MaskRules, policy?: MaskPolicy): MaskResult {
-  const ops: Op[] = [
-    ...rules.erase.map((pointer): Op => ({ kind: 'remove', pointer, onlyIfPresent: true })),
-    ...rules.mask.map((pointer): Op => ({ kind: 'upsert', pointer, value: MASKED_VALUE, onlyIfPresent: true })),
-  ];
+export function maskEvent(event: Readonly<Record<string, unknown>>, rules: CompiledMasks, policy?: MaskPolicy): MaskResult {
+  const ops: Op[] = [...rules.ops];
   let error: string | undefined;
   if (policy) {
     try {
@@ -74,8 +96,7 @@ export function maskEvent(event: Readonly<Record<string, unknown>>, rules: MaskR
   if (error === undefined) {
     try {
       for (const op of ops) {
-        const parts = parsePointer(op.pointer)!;
-        if (op.kind === 'remove' ? cow.remove(parts) : cow.upsert(parts, op.value, op.onlyIfPresent)) {
+        if (op.kind === 'remove' ? cow.remove(op.parts) : cow.upsert(op.parts, op.value, op.onlyIfPresent)) {
           (op.kind === 'remove' ? erased : masked).push(op.pointer);
         }
       }
@@ -103,19 +124,19 @@ function policyOps(result: unknown): Op[] {
   if (result === undefined) return [];
   if (!Array.isArray(result)) throw new Error('data.system.log.mask must be a set of JSON pointers or {op, path, value} objects');
   return result.map((entry): Op => {
-    if (typeof entry === 'string') return checked({ kind: 'remove', pointer: entry, onlyIfPresent: true });
+    if (typeof entry === 'string') return checked('remove', entry, undefined, true);
     const e = entry as { op?: unknown; path?: unknown; value?: unknown };
     if (e !== null && typeof e === 'object' && typeof e.path === 'string' && (e.op === 'remove' || e.op === 'upsert')) {
-      return checked(e.op === 'remove' ? { kind: 'remove', pointer: e.path, onlyIfPresent: true } : { kind: 'upsert', pointer: e.path, value: e.value, onlyIfPresent: false });
+      return e.op === 'remove' ? checked('remove', e.path, undefined, true) : checked('upsert', e.path, e.value, false);
     }
     throw new Error(`data.system.log.mask returned an entry that is neither a pointer nor {op, path, value}: ${JSON.stringify(entry)?.slice(0, 100)}`);
   });
 }
 
-function checked(op: Op): Op {
-  const problem = maskPointerProblem(op.pointer);
+function checked(kind: Op['kind'], pointer: string, value: unknown, onlyIfPresent: boolean): Op {
+  const problem = maskPointerProblem(pointer);
   if (problem) throw new Error(`data.system.log.mask: ${problem}`);
-  return op;
+  return { kind, pointer, parts: parsePointer(pointer)!, value, onlyIfPresent };
 }
 
 /** Removes credential-named members and credential-shaped strings; array elements are masked so indexes stay. */

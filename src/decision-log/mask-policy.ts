@@ -2,7 +2,7 @@ import type { PolicyEngine } from '../policy/policy-engine.ts';
 import type { MaskPolicy } from './mask-event.ts';
 
 /** OPA's mask rule path; a bundle has it when a module in package `system.log` defines `mask`. */
-export const MASK_ENTRYPOINT = 'system/log/mask';
+const MASK_ENTRYPOINT = 'system/log/mask';
 
 const cache = new WeakMap<PolicyEngine, MaskPolicy | null>();
 

@@ -5,7 +5,7 @@ import type { PolicyEngine } from '../policy/policy-engine.ts';
 import type { TokenVerifier } from '../token/verify-token.ts';
 import { extractBearer } from '../token/extract-bearer.ts';
 import { buildInput, type InputExtras, type PolicyInput } from './build-input.ts';
-import type { NormalizedRequest } from './normalize-request.ts';
+import type { NormalizedRequest } from '../request/normalize-request.ts';
 import type { SubjectFilter } from './relevant-roles.ts';
 import { startDecision, type DecisionRecord, type RecordDeps } from './record-decision.ts';
 

@@ -1,5 +1,5 @@
 import type { Subject } from '../claims/enrich-claims.ts';
-import type { NormalizedRequest } from './normalize-request.ts';
+import type { NormalizedRequest } from '../request/normalize-request.ts';
 
 /** The document the policy evaluates as `input`. See the README section "The input document". */
 export interface PolicyInput {

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { loadConfig } from '../config/load-config.ts';
-import { createSidecar, type Sidecar } from '../main.ts';
+import { loadSettings } from '../runtime/settings.ts';
+import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { createProcessLog } from '../lib/process-log.ts';
 import { startDemoIdp, type DemoIdp } from './demo-idp.ts';
 import { DEMO_AUDIENCE, DEMO_IDP_PORT, DEMO_USERS } from './demo-users.ts';
@@ -10,7 +10,7 @@ import { DEMO_DECISION_LOG } from './demo-users.ts';
 
 export interface RunningDemo {
   readonly idp: DemoIdp;
-  readonly sidecar: Sidecar;
+  readonly runtime: Runtime;
   readonly url: string;
   /** Public key of the decision log's checkpoint signer, when the log is a file. */
   readonly checkpointPublicKey?: string;
@@ -28,7 +28,8 @@ export async function runDemo(options: { idpPort?: number; env?: NodeJS.ProcessE
   const idp = await startDemoIdp({ port: options.idpPort ?? (Number(env['AUTHZ_DEMO_IDP_PORT']) || DEMO_IDP_PORT) });
   try {
     const base = { issuer: idp.issuer, audience: [DEMO_AUDIENCE], 'decisionLog.target': DEMO_DECISION_LOG };
-    let config = loadConfig({ env, base });
+    let settings = loadSettings({ env, base });
+    const config = settings.config;
     if (!existsSync(config.policy.bundle)) {
       throw new Error(`the demo bundle ${config.policy.bundle} is missing: run \`npm run build:policies\` (npm start does it for you)`);
     }
@@ -41,19 +42,19 @@ export async function runDemo(options: { idpPort?: number; env?: NodeJS.ProcessE
         // The demo signs checkpoints too, so `audit verify --key` can show that cutting the log is caught.
         const keys = ensureDemoCheckpointKey(dir);
         checkpointPublicKey = keys.publicKey;
-        config = loadConfig({ env, base: { ...base, 'decisionLog.checkpoint.keyFile': keys.privateKey } });
+        settings = loadSettings({ env, base: { ...base, 'decisionLog.checkpoint.keyFile': keys.privateKey } });
       }
     }
-    const sidecar = createSidecar(config, createProcessLog(config.log.level));
-    const { url } = await sidecar.start();
-    await sidecar.whenReady();
+    const runtime = createRuntime(settings, createProcessLog(config.log.level));
+    const { url } = await runtime.start();
+    await runtime.whenReady();
     return {
       idp,
-      sidecar,
+      runtime,
       url,
       ...(checkpointPublicKey ? { checkpointPublicKey } : {}),
       async stop() {
-        await sidecar.stop();
+        await runtime.stop();
         await idp.stop();
       },
     };

@@ -1,14 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { SidecarError } from '../errors/sidecar-error.ts';
 import type { AuthorizeRequest, Decision } from '../decision/authorize.ts';
-import { normalizeRequest } from '../decision/normalize-request.ts';
-import { redactInput } from '../decision/redact-input.ts';
+import { normalizeRequest } from '../request/normalize-request.ts';
+import { redactInput } from '../request/redact-input.ts';
 import { traceIdOf } from './trace-id.ts';
 
 /**
- * The check API's contract, independent of the HTTP framework: what `POST /authorize` and
- * forward-auth accept and answer. Both the express routes and the lean path (fast-path.ts) go
- * through these functions, so the two cannot drift apart.
+ * The check API's contract, apart from how the bytes are read and written: what `POST /authorize`
+ * and forward-auth accept and answer (routes/authorize.ts, routes/forward-auth.ts), and what
+ * `authz-sidecar/client` relies on.
  */
 
 const FIELDS = new Set(['method', 'path', 'resource', 'action', 'context']);

@@ -28,6 +28,8 @@ export interface ServerHooks {
  * Starts node:http with every limit set explicitly (Node's defaults are 300 s request and 60 s
  * header timeouts), on the configured loopback address or Unix socket (or `listen` when given,
  * for the diagnostics listener).
+ *
+ * One function on purpose (longer than 80 lines): the in-flight set, the draining flag and the close promise are shared by the request tracker, close() and shutdown().
  */
 export async function startServer(handler: RequestListener, config: Config, listen: Listen = config.listen, hooks: ServerHooks = {}): Promise<RunningServer> {
   let inFlight = 0;

@@ -2,8 +2,9 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config/config.ts';
 import type { ProcessLogHandle } from '../lib/process-log.ts';
-import { diagnosticsHandler } from '../http/diagnostics-handler.ts';
-import { startServer, type RunningServer } from '../http/start-server.ts';
+import { createDiagnosticsHandler } from '../http/create-handler.ts';
+import type { ProbeApi } from '../http/http-api.ts';
+import { createListener, type Listener } from '../http/listener.ts';
 import { relayLines } from './relay-lines.ts';
 import { waitForSignals } from './wait-for-signals.ts';
 import type { PrimaryMessage, WorkerMessage } from './worker-link.ts';
@@ -26,6 +27,8 @@ const RESTART_DELAY_MS = 1000;
  * stdout and stderr line by line, restarts a worker that dies, forwards SIGHUP, and on SIGTERM or
  * SIGINT asks every worker to stop gracefully and exits once all have (0 when all exited 0).
  * With `diagnostics.listen` it serves /health, /ready (every worker ready) and /metrics (summed).
+ *
+ * One function on purpose (longer than 80 lines): the set of live workers, the restart window and the shutdown flag are the primary's state, read by the fork, exit and signal handlers.
  */
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
   const { config, workers, log } = options;
@@ -86,14 +89,27 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     if (shuttingDown) return 'shutting down';
     return ready.size >= workers ? undefined : `${ready.size} of ${workers} workers ready`;
   };
-  let diagnostics: RunningServer | undefined;
+  // The probes answer for the whole cluster: ready when every worker is, metrics summed over workers.
+  const probes: ProbeApi = {
+    whyNotReady: notReadyReason,
+    health: (q) => {
+      const reason = q.bundles || q.plugins ? notReadyReason() : undefined;
+      return reason === undefined ? { healthy: true } : { healthy: false, error: reason, plugins: { workers: { state: 'NOT_READY', message: reason } } };
+    },
+    metrics: { contentType: aggregator.contentType, scrape: () => aggregator.clusterMetrics() },
+    log,
+  };
+  let diagnostics: Listener | undefined;
   if (config.diagnostics.listen) {
-    diagnostics = await startServer(
-      diagnosticsHandler({ notReadyReason, metrics: { contentType: aggregator.contentType, scrape: () => aggregator.clusterMetrics() } }),
+    diagnostics = createListener({
+      name: 'diagnostics',
+      handler: createDiagnosticsHandler(() => probes),
       config,
-      config.diagnostics.listen,
-    );
-    log.info('diagnostics listening', { url: diagnostics.url, paths: ['/health', '/ready', '/metrics'] });
+      listen: config.diagnostics.listen,
+      log,
+      describe: { paths: ['/health', '/ready', '/metrics'] },
+    });
+    await diagnostics.start();
   }
   log.info('cluster starting', { workers });
   for (let i = 0; i < workers; i++) fork();
@@ -113,7 +129,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       await allExited;
       clearTimeout(timer);
       await Promise.all(relays.values());
-      await diagnostics?.shutdown(1000);
+      await diagnostics?.stop();
       log.info('cluster stopped', { clean: !failed });
       await log.flush();
     },

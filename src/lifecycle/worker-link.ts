@@ -1,5 +1,5 @@
 import { AggregatorRegistry } from 'prom-client';
-import type { MetricsSource } from '../http/diagnostics-handler.ts';
+import type { MetricsSource } from '../http/http-api.ts';
 import type { SidecarMetrics } from '../metrics/sidecar-metrics.ts';
 
 /** Messages between the cluster primary and its workers (`authz` tells them from prom-client's). */

@@ -21,12 +21,12 @@ async function writeLog(n: number, options: { maxBytes?: number; keyFile?: strin
     file: { maxBytes: options.maxBytes ?? 0 },
     checkpoint: { keyFile: options.keyFile, file: undefined, everyEvents: options.everyEvents ?? 1000, intervalMs: 60_000 },
   });
-  await log.open();
+  await log.start();
   for (let i = 0; i < n; i++) {
     log.log(draft(i));
     if ((i + 1) % batch === 0) await log.flush(); // as under steady traffic: checkpoints fall between batches
   }
-  await log.close();
+  await log.stop();
   return { file, lines: readFileSync(file, 'utf8').trimEnd().split('\n') };
 }
 
@@ -229,9 +229,9 @@ describe('audit verify: signed checkpoints', () => {
   it('continues the chain and the checkpoints across a restart', async () => {
     const { file } = await writeLog(5, { keyFile });
     const again = createDecisionLogger({ target: file, bufferEvents: 10, checkpoint: { keyFile, file: undefined, everyEvents: 1000, intervalMs: 60_000 } });
-    await again.open();
+    await again.start();
     for (let i = 5; i < 8; i++) again.log(draft(i));
-    await again.close();
+    await again.stop();
     const r = await verifyLog([file, `${file}.checkpoints`], { key: loadPublicKey(publicFile) });
     assert.equal(r.ok, true, JSON.stringify(r.problems));
     assert.deepEqual([r.records, r.lastSeq, r.checkpoints.valid], [8, 7, 2]);

@@ -18,7 +18,6 @@ function writeConfig(text: string, ext = 'yaml'): string {
 }
 
 const ISSUER = 'https://idp.example.com/realms/demo';
-const SECRET = 'x'.repeat(32);
 
 function throwsConfigError(fn: () => unknown, key: string, detail?: RegExp): void {
   assert.throws(fn, (err: unknown) => {
@@ -321,47 +320,6 @@ describe('algorithms and HMAC', () => {
     throwsConfigError(() => loadConfig({ env: {}, base: { issuer: ISSUER, 'token.algorithms': [] } }), "'token.algorithms'", /empty/);
   });
 
-  test('HS256 without a secret is refused, naming token.algorithms and the secret', () => {
-    throwsConfigError(() => loadConfig({ env: {}, base: { issuer: ISSUER, 'token.algorithms': ['HS256'] } }), "'token.algorithms'", /token\.hmacSecret/);
-  });
-
-  test('a secret without an HS algorithm is refused, naming token.hmacSecret', () => {
-    throwsConfigError(() => loadConfig({ env: { AUTHZ_ISSUER: ISSUER, AUTHZ_HMAC_SECRET: SECRET } }), "'token.hmacSecret'", /no HS/);
-  });
-
-  test('a secret shorter than 32 bytes is refused', () => {
-    throwsConfigError(
-      () => loadConfig({ env: { AUTHZ_HMAC_SECRET: 'short' }, base: { issuer: ISSUER, 'token.algorithms': ['HS256'] } }),
-      "'token.hmacSecret'",
-      /32 bytes/,
-    );
-  });
-
-  test('HS256 with a secret of 32 bytes is accepted', () => {
-    const config = loadConfig({ env: { AUTHZ_HMAC_SECRET: SECRET }, base: { issuer: ISSUER, 'token.algorithms': ['HS256', 'RS256'] } });
-    assert.deepEqual(config.token.algorithms, ['HS256', 'RS256']);
-    assert.equal(config.token.hmacSecret, SECRET);
-  });
-});
-
-describe('cross-key checks name the key to fix', () => {
-  test('discovery.retryMaxMs below discovery.retryInitialMs', () => {
-    throwsConfigError(
-      () => loadConfig({ env: {}, base: { issuer: ISSUER, 'discovery.retryInitialMs': 500, 'discovery.retryMaxMs': 100 } }),
-      "'discovery.retryMaxMs'",
-    );
-  });
-
-  test('policy.memoryMaxPages below policy.memoryInitialPages', () => {
-    throwsConfigError(
-      () => loadConfig({ env: {}, base: { issuer: ISSUER, 'policy.memoryInitialPages': 64, 'policy.memoryMaxPages': 32 } }),
-      "'policy.memoryMaxPages'",
-    );
-  });
-
-  test('http.forwardAuthPath without a leading slash', () => {
-    throwsConfigError(() => loadConfig({ env: {}, base: { issuer: ISSUER, 'http.forwardAuthPath': 'forward-auth' } }), "'http.forwardAuthPath'");
-  });
 });
 
 describe('every validation error names the offending key', () => {

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configError, isLoopbackHost, validateValue } from '../../src/config/validate-value.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
-import type { KeyType } from '../../src/config/spec.ts';
+import type { KeyType } from '../../src/config/declare.ts';
 
 /** Asserts a config_error whose message names `key`. */
 function throwsConfigError(fn: () => unknown, key: string, detail?: RegExp): void {

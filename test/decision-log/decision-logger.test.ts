@@ -11,9 +11,9 @@ describe('decision logger', () => {
   it('writes every event as one versioned, chained JSON line, in order, and close() flushes them all', async () => {
     const file = join(tempDir(), 'd.log');
     const log = createDecisionLogger({ target: file, bufferEvents: 100_000, instanceId: 'test-instance' });
-    await log.open();
+    await log.start();
     for (let i = 0; i < 5_000; i++) log.log(draft(i));
-    await log.close();
+    await log.stop();
     const lines = jsonLines(readFileSync(file, 'utf8'));
     assert.equal(lines.length, 5_000);
     assert.equal(lines[0].decision_id, 'd-0');
@@ -30,9 +30,9 @@ describe('decision logger', () => {
   it('drops and counts events beyond the queue instead of growing without bound', async () => {
     const file = join(tempDir(), 'd.log');
     const log = createDecisionLogger({ target: file, bufferEvents: 10 });
-    await log.open();
+    await log.start();
     for (let i = 0; i < 25; i++) log.log(draft(i)); // same tick: nothing written yet
-    await log.close();
+    await log.stop();
     assert.equal(log.stats.drops.buffer_full, 15);
     assert.equal(log.stats.dropped, 15);
     assert.equal(log.stats.logged, 25);
@@ -42,11 +42,11 @@ describe('decision logger', () => {
   it('counts every event as dropped (write_error) while the disk refuses writes, and keeps the chain intact', async () => {
     // /dev/full answers every write with ENOSPC: a real full disk, without a mock.
     const log = createDecisionLogger({ target: '/dev/full', bufferEvents: 100 });
-    await log.open();
+    await log.start();
     for (let i = 0; i < 7; i++) log.log(draft(i));
     await log.flush();
     log.log(draft(7));
-    await log.close();
+    await log.stop();
     assert.equal(log.stats.written, 0);
     assert.equal(log.stats.sinks.file?.dropped.write_error, 8);
     assert.equal(log.stats.dropped, 8);
@@ -56,18 +56,18 @@ describe('decision logger', () => {
 
   it('open() fails when the log cannot be created, so the sidecar refuses to start without its audit trail', async () => {
     const log = createDecisionLogger({ target: join(tempDir(), 'missing-dir', 'd.log'), bufferEvents: 100 });
-    await assert.rejects(log.open(), /ENOENT/);
+    await assert.rejects(log.start(), /ENOENT/);
   });
 
   it('still records a decision whose input cannot be serialised, without the input', async () => {
     const file = join(tempDir(), 'd.log');
     const log = createDecisionLogger({ target: file, bufferEvents: 100 });
-    await log.open();
+    await log.start();
     let deep: unknown = 'bottom';
     for (let i = 0; i < 20_000; i++) deep = [deep];
     log.log(draft(1, { input: { context: deep } }));
     log.log(draft(2));
-    await log.close();
+    await log.stop();
     const [bad, good] = jsonLines(readFileSync(file, 'utf8'));
     assert.equal(bad.decision_id, 'd-1');
     assert.equal(bad.input, undefined);
@@ -81,9 +81,9 @@ describe('decision logger', () => {
 
   it('writes plain JSON lines to stdout and nothing with target none', async () => {
     const none = createDecisionLogger({ target: 'none', bufferEvents: 10 });
-    await none.open();
+    await none.start();
     none.log(draft(1));
-    await none.close();
+    await none.stop();
     assert.deepEqual(none.stats.sinks, {});
     assert.equal(none.stats.logged, 1);
   });

@@ -10,9 +10,9 @@ import { draft, jsonLines } from './helpers.ts';
 
 async function run(file: string, from: number, to: number, maxBytes = 0): Promise<void> {
   const log = createDecisionLogger({ target: file, bufferEvents: 10_000, file: { maxBytes } });
-  await log.open();
+  await log.start();
   for (let i = from; i < to; i++) log.log(draft(i));
-  await log.close();
+  await log.stop();
 }
 
 describe('hash-chained file sink', () => {

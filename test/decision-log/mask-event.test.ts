@@ -2,17 +2,17 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { maskEvent, looksLikeCredential, MASKED_VALUE, type MaskRules } from '../../src/decision-log/mask-event.ts';
+import { compileMasks, maskEvent, looksLikeCredential, MASKED_VALUE } from '../../src/decision-log/mask-event.ts';
 import { maskPolicyOf } from '../../src/decision-log/mask-policy.ts';
 import { createDecisionLogger } from '../../src/decision-log/decision-logger.ts';
 import { readBundle } from '../../src/policy/read-bundle.ts';
 import { createPolicyEngine, type PolicyEngine } from '../../src/policy/policy-engine.ts';
-import { loadConfig } from '../../src/config/load-config.ts';
+import { loadSettings } from '../../src/runtime/settings.ts';
 import { buildBundle, FIXTURE_POLICIES, SAMPLE_BUNDLE, tempDir } from '../helpers/bundles.ts';
 import { draft, jsonLines } from './helpers.ts';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
-const DEFAULTS: MaskRules = { erase: ['/input/request/query/access_token'], mask: [], eraseTokens: true };
+const DEFAULTS = compileMasks({ erase: ['/input/request/query/access_token'], mask: [], eraseTokens: true });
 
 const withInput = (input: Record<string, unknown>) => draft(1, { input }) as unknown as Record<string, unknown>;
 
@@ -40,7 +40,7 @@ describe('masking', () => {
       request: Object.freeze({ method: 'GET', path: '/x', query: Object.freeze({ access_token: Object.freeze(['t']) }) }),
     });
     const before = JSON.stringify(input);
-    const m = maskEvent(withInput(input), { erase: ['/input/subject/email', '/input/request/query/access_token'], mask: [], eraseTokens: true });
+    const m = maskEvent(withInput(input), compileMasks({ erase: ['/input/subject/email', '/input/request/query/access_token'], mask: [], eraseTokens: true }));
     assert.equal(JSON.stringify(input), before);
     assert.equal((m.event['input'] as any).subject.email, undefined);
     assert.equal((m.event['input'] as any).request.method, 'GET');
@@ -48,7 +48,7 @@ describe('masking', () => {
 
   it('masks configured pointers only where present, escapes ~1 and ~0, and leaves other values alone', () => {
     const input = { subject: { sub: 'bob', 'a/b': 'secret', 'c~d': 'x' }, context: { ip: '10.0.0.7' } };
-    const m = maskEvent(withInput(input), { erase: ['/input/subject/c~0d'], mask: ['/input/context/ip', '/input/subject/a~1b', '/input/nope/deeper'], eraseTokens: false });
+    const m = maskEvent(withInput(input), compileMasks({ erase: ['/input/subject/c~0d'], mask: ['/input/context/ip', '/input/subject/a~1b', '/input/nope/deeper'], eraseTokens: false }));
     const out = m.event['input'] as any;
     assert.equal(out.context.ip, MASKED_VALUE);
     assert.equal(out.subject['a/b'], MASKED_VALUE);
@@ -64,10 +64,10 @@ describe('masking', () => {
 
   it('refuses mask pointers outside /input and /result at startup, naming the key', () => {
     assert.throws(
-      () => loadConfig({ env: {}, base: { issuer: 'https://idp.example', 'decisionLog.erase': ['/decision_id'] } }),
+      () => loadSettings({ env: {}, base: { issuer: 'https://idp.example', 'decisionLog.erase': ['/decision_id'] } }),
       /config key 'decisionLog.erase': '\/decision_id' must start with \/input or \/result/,
     );
-    assert.throws(() => loadConfig({ env: {}, base: { issuer: 'https://idp.example', 'decisionLog.mask': ['input/x'] } }), /decisionLog.mask.*not a JSON pointer/);
+    assert.throws(() => loadSettings({ env: {}, base: { issuer: 'https://idp.example', 'decisionLog.mask': ['input/x'] } }), /decisionLog.mask.*not a JSON pointer/);
   });
 });
 
@@ -87,11 +87,11 @@ describe("the bundle's mask policy (data.system.log.mask, built by the real opa)
   it('erases and upserts what the policy says, conditioned on the event, and the logger writes the result', async () => {
     const file = join(tempDir(), 'd.log');
     const log = createDecisionLogger({ target: file, bufferEvents: 10, masking: DEFAULTS });
-    await log.open();
+    await log.start();
     const input = { subject: { sub: 'bob', email: 'bob@example.com', roles: ['r'] }, request: { method: 'GET', path: '/x' }, context: { ip: '10.0.0.7' } };
     log.log(draft(0, { input, result: { allow: true, reasons: ['masked fixture'] } }), maskPolicyOf(engine));
     log.log(draft(1, { input, result: { allow: false, reasons: ['masked fixture'] } }), maskPolicyOf(engine));
-    await log.close();
+    await log.stop();
     const [allowed, denied] = jsonLines(readFileSync(file, 'utf8'));
     assert.equal(allowed.input.subject.email, undefined);
     assert.equal(allowed.input.context.ip, 'x.x.x.x');

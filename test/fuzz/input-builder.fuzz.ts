@@ -1,5 +1,5 @@
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
-import { normalizeRequest } from '../../src/decision/normalize-request.ts';
+import { normalizeRequest } from '../../src/request/normalize-request.ts';
 import { buildInput } from '../../src/decision/build-input.ts';
 
 const subject = { sub: 'fuzz', iss: 'https://idp.example', roles: ['r'] };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFileSync, existsSync } from 'node:fs';
-import { loadConfig } from '../../src/config/load-config.ts';
-import { createSidecar, type Sidecar, type SidecarOptions } from '../../src/main.ts';
+import { loadSettings } from '../../src/runtime/settings.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.ts';
 import { silentLog } from '../../src/lib/process-log.ts';
 import type { Config } from '../../src/config/config.ts';
 import { DEMO_AUDIENCE } from '../../src/demo/demo-users.ts';
@@ -9,7 +9,7 @@ import { SAMPLE_BUNDLE, tempDir } from './bundles.ts';
 
 export interface TestSidecar {
   readonly url: string;
-  readonly sidecar: Sidecar;
+  readonly sidecar: Runtime;
   readonly config: Config;
   readonly decisionLogPath: string;
   /** POST /authorize with a bearer token (or a raw Authorization header value). */
@@ -25,10 +25,10 @@ export async function startTestSidecar(
   issuer: string,
   overrides: Record<string, unknown> = {},
   waitReady = true,
-  options: SidecarOptions = {},
+  options: RuntimeOptions = {},
 ): Promise<TestSidecar> {
   const decisionLogPath = join(tempDir(), 'decisions.log');
-  const config = loadConfig({
+  const settings = loadSettings({
     env: {},
     base: {
       issuer,
@@ -38,12 +38,11 @@ export async function startTestSidecar(
       'decisionLog.target': decisionLogPath,
       'discovery.retryInitialMs': 20,
       'discovery.retryMaxMs': 200,
-      // `npm test` runs the HTTP suites a second time through express alone (see package.json).
-      ...(process.env['AUTHZ_TEST_HTTP_MODE'] === 'express' ? { 'http.fastPath': false } : {}),
       ...overrides,
     },
   });
-  const sidecar = createSidecar(config, silentLog, options);
+  const config = settings.config;
+  const sidecar = createRuntime(settings, silentLog, options);
   const { url } = await sidecar.start();
   if (waitReady) await sidecar.whenReady();
   const readDecisions = (): any[] =>

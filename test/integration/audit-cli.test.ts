@@ -34,9 +34,9 @@ describe('authz-sidecar audit (the real CLI)', () => {
     writeFileSync(join(dir, 'key.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     writeFileSync(join(dir, 'public.pem'), pair.publicKey.export({ type: 'spki', format: 'pem' }));
     const logger = createDecisionLogger({ target: log, bufferEvents: 100, checkpoint: { keyFile: join(dir, 'key.pem'), file: undefined, everyEvents: 5, intervalMs: 60_000 } });
-    await logger.open();
+    await logger.start();
     for (let i = 0; i < 12; i++) logger.log(draft(i));
-    await logger.close();
+    await logger.stop();
   });
 
   it('verify exits 0 on an intact log and 1, naming the line, on a modified one', async () => {

@@ -8,7 +8,7 @@ import { spawnSidecar } from '../helpers/spawn-sidecar.ts';
 import { parseExposition } from '../helpers/prom-text.ts';
 import { DEMO_AUDIENCE } from '../../src/demo/demo-users.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { planReload } from '../../src/lifecycle/reload-plan.ts';
+import { planReload } from '../../src/runtime/plan-reload.ts';
 
 describe('reload plan', () => {
   const base = { issuer: 'https://idp.example.com' };

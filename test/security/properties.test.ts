@@ -5,7 +5,7 @@ import { SidecarError, statusOf, type ErrorCode } from '../../src/errors/sidecar
 import { createRemoteKeys } from '../../src/token/remote-keys.ts';
 import { createTokenVerifier, type TokenVerifier } from '../../src/token/verify-token.ts';
 import { checkJoseJson, MAX_JSON_DEPTH } from '../../src/token/check-jose-json.ts';
-import { normalizeRequest } from '../../src/decision/normalize-request.ts';
+import { normalizeRequest } from '../../src/request/normalize-request.ts';
 import { DEMO_AUDIENCE } from '../../src/demo/demo-users.ts';
 import { b64u, startAttackIdp, type AttackIdp } from '../helpers/attack-idp.ts';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';

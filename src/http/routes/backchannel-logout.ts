@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { SidecarError } from '../../errors/sidecar-error.ts';
 import type { ClaimsAdmin } from '../../claims/claims-admin.ts';
+import { sendJson } from '../send-json.ts';
 
 /**
  * OIDC Back-Channel Logout receiver (§2.5, §2.8): a form POST with `logout_token`. 200 once the
@@ -10,12 +11,11 @@ import type { ClaimsAdmin } from '../../claims/claims-admin.ts';
 export function backchannelLogoutRoute(admin: ClaimsAdmin) {
   return async (req: Request, res: Response): Promise<void> => {
     res.setHeader('Cache-Control', 'no-store');
-    if (!req.is('application/x-www-form-urlencoded')) {
-      throw new SidecarError('unsupported_media_type', 'the body must be application/x-www-form-urlencoded');
-    }
-    const token = (req.body as Record<string, unknown> | undefined)?.['logout_token'];
+    const form = req.body as Record<string, unknown> | undefined;
+    if (form === undefined) throw new SidecarError('unsupported_media_type', 'the body must be application/x-www-form-urlencoded');
+    const token = form['logout_token'];
     if (typeof token !== 'string' || token === '') throw new SidecarError('invalid_logout_token', 'the form has no single "logout_token"');
     const { evicted } = await admin.logout(token);
-    res.status(200).json({ evicted });
+    sendJson(res, 200, { evicted });
   };
 }

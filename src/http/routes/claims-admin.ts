@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { SidecarError } from '../../errors/sidecar-error.ts';
 import type { ClaimsAdmin } from '../../claims/claims-admin.ts';
+import { sendJson } from '../send-json.ts';
 
 /**
  * Guards the admin routes: a loopback peer (or a Unix socket) and `Authorization: Bearer
@@ -25,7 +26,7 @@ export function adminGuard(adminToken: string) {
 export function evictRoute(admin: ClaimsAdmin, issuer: string) {
   return (req: Request, res: Response): void => {
     const body = req.body as Record<string, unknown> | undefined;
-    if (!req.is('application/json') || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new SidecarError('invalid_request', 'the body must be a JSON object {"sub", "iss"?}');
     }
     const unknownKey = Object.keys(body).find((k) => k !== 'sub' && k !== 'iss');
@@ -33,13 +34,13 @@ export function evictRoute(admin: ClaimsAdmin, issuer: string) {
     const { sub, iss = issuer } = body;
     if (typeof sub !== 'string' || sub === '') throw new SidecarError('invalid_request', '"sub" must be a non-empty string');
     if (typeof iss !== 'string') throw new SidecarError('invalid_request', '"iss" must be a string');
-    res.json({ evicted: admin.evict(iss, sub) });
+    sendJson(res, 200, { evicted: admin.evict(iss, sub) });
   };
 }
 
 /** `GET /admin/claims`: cache counters (entries, bytes, hits, evictions …) and circuit breaker states. */
 export function claimsStatusRoute(admin: ClaimsAdmin) {
   return (_req: Request, res: Response): void => {
-    res.json(admin.status());
+    sendJson(res, 200, admin.status());
   };
 }

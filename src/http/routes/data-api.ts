@@ -1,7 +1,9 @@
 import type { Request, Response } from 'express';
 import { SidecarError } from '../../errors/sidecar-error.ts';
-import type { DataQueryRunner } from '../../decision/query-data.ts';
-import { redactInput } from '../../decision/redact-input.ts';
+import { redactInput } from '../../request/redact-input.ts';
+import { explainMode } from '../explain.ts';
+import type { HttpApi } from '../http-api.ts';
+import { sendJson } from '../send-json.ts';
 import { traceIdOf } from '../trace-id.ts';
 
 /**
@@ -10,35 +12,26 @@ import { traceIdOf } from '../trace-id.ts';
  * answers `{}` then, plus `decision_id` when it logs decisions, as the sidecar always does).
  * `?explain=input` adds `"input"`: the document the policy saw, redacted.
  */
-export function dataApiRoute(query: DataQueryRunner, explainAllowed: boolean) {
+export function dataApiRoute(api: HttpApi) {
   return async (req: Request, res: Response): Promise<void> => {
     const params = new URL(req.originalUrl, 'http://sidecar').searchParams;
-    const explain = explainMode(params, explainAllowed);
+    const explain = explainMode(params, api.config.http.explain);
     const path = (req.params as { path?: string[] }).path ?? [];
     if (path.length === 0 || path.some((s) => s === '')) {
       throw new SidecarError('invalid_request', 'give a document path, for example /v1/data/authz/decision');
     }
-    const answer = await query({
+    const answer = await api.queryData({
       authorization: req.headers.authorization,
       path,
-      input: req.method === 'GET' ? inputFromQuery(params) : inputFromBody(req),
+      input: req.method === 'GET' ? inputFromQuery(params) : inputFromBody(req.body),
       traceId: traceIdOf(req.headers.traceparent),
     });
-    res.status(200).json({
+    sendJson(res, 200, {
       ...(answer.result !== undefined ? { result: answer.result } : {}),
       decision_id: answer.decisionId,
       ...(explain ? { input: redactInput(answer.input) ?? null } : {}),
     });
   };
-}
-
-/** `?explain=input` (or a bare `?explain`); anything else is refused so a typo is visible. */
-export function explainMode(params: URLSearchParams, allowed: boolean): boolean {
-  if (!params.has('explain')) return false;
-  const v = params.get('explain');
-  if (v !== '' && v !== 'input') throw new SidecarError('invalid_request', `explain=${v} is not supported; use explain=input`);
-  if (!allowed) throw new SidecarError('invalid_request', 'explain is disabled on this sidecar (http.explain)');
-  return true;
 }
 
 function inputFromQuery(params: URLSearchParams): unknown {
@@ -51,10 +44,9 @@ function inputFromQuery(params: URLSearchParams): unknown {
   }
 }
 
-function inputFromBody(req: Request): unknown {
-  const body: unknown = req.body;
-  if (body === undefined || (typeof req.headers['content-length'] === 'string' && req.headers['content-length'] === '0')) return undefined;
-  if (!req.is('application/json')) throw new SidecarError('unsupported_media_type', 'the body must be application/json');
+/** The parsed body (read-body.ts): undefined when none was sent. */
+function inputFromBody(body: unknown): unknown {
+  if (body === undefined) return undefined;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new SidecarError('invalid_request', 'the body must be a JSON object: {"input": ...}');
   }

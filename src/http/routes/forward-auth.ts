@@ -1,16 +1,16 @@
-import type { Request, Response } from 'express';
-import type { Authorizer } from '../../decision/authorize.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { forwardAuthAnswer, forwardAuthRequestOf } from '../check-api.ts';
+import type { HttpApi } from '../http-api.ts';
+import { requireReady } from '../require-ready.ts';
+import { sendJson } from '../send-json.ts';
 
 /**
- * Forward-auth for proxies (see check-api.ts): 200 (allow), 403 (deny), 401 (token problem); the
- * decision id is in `X-Authz-Decision-Id` so the proxy can log it.
+ * Forward-auth for proxies, any method (see check-api.ts): 200 (allow), 403 (deny), 401 (token
+ * problem); the decision id is in `X-Authz-Decision-Id` so the proxy can log it.
  */
-export function forwardAuthRoute(authorize: Authorizer) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const decision = await authorize(forwardAuthRequestOf(req.headers));
-    const answer = forwardAuthAnswer(decision);
-    res.setHeader('X-Authz-Decision-Id', decision.decisionId);
-    res.status(answer.status).json(answer.body);
-  };
+export async function forwardAuthRoute(api: HttpApi, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  requireReady(api);
+  const decision = await api.authorize(forwardAuthRequestOf(req.headers));
+  const answer = forwardAuthAnswer(decision);
+  sendJson(res, answer.status, answer.body, { 'X-Authz-Decision-Id': decision.decisionId });
 }

@@ -52,6 +52,8 @@ const decoder = new TextDecoder();
  * nanosecond integers survive), results come back with sets sorted as `opa eval` prints them,
  * and a builtin the host lacks is known before the first evaluation. Memory is bounded by
  * `maximum` pages; running out throws a RangeError that the engine turns into policy_error.
+ *
+ * One function on purpose (longer than 80 lines): the host imports close over the instance's memory and exports, which exist only once the module is instantiated here.
  */
 export async function loadWasmPolicy(
   wasm: Uint8Array,

@@ -4,7 +4,7 @@
  * compact JWT are replaced. The verified subject's claims are shown: the caller already holds
  * the token they came from.
  */
-export const REDACTED_KEYS: readonly string[] = [
+const REDACTED_KEYS: readonly string[] = [
   'authorization', 'cookie', 'set-cookie', 'token', 'access_token', 'id_token', 'refresh_token',
   'password', 'passwd', 'secret', 'client_secret', 'api_key', 'apikey', 'private_key',
 ];

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeRequest } from '../../src/decision/normalize-request.ts';
+import { normalizeRequest } from '../../src/request/normalize-request.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
 
 const path = (p: string) => normalizeRequest('GET', p).path;

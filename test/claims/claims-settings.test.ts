@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../src/config/load-config.ts';
+import { loadSettings } from '../../src/runtime/settings.ts';
 
-const load = (base: Record<string, unknown>, env: Record<string, string> = {}) => loadConfig({ env, base: { issuer: 'https://idp.example.com', ...base } });
+const load = (base: Record<string, unknown>, env: Record<string, string> = {}) => loadSettings({ env, base: { issuer: 'https://idp.example.com', ...base } }).config;
 const fails = (base: Record<string, unknown>, message: RegExp, env: Record<string, string> = {}) =>
   assert.throws(() => load(base, env), (e: Error & { code?: string }) => e.code === 'config_error' && message.test(e.message));
 

@@ -1,0 +1,122 @@
+import type { RequestListener } from 'node:http';
+import { createDecisionLogger, type DecisionLogger } from '../decision-log/decision-logger.ts';
+import { createAuthorizer, type AuthorizerDeps } from '../decision/authorize.ts';
+import { createIdentity, type Identity } from '../decision/identity.ts';
+import { createDataQuery } from '../decision/query-data.ts';
+import { createSubjectFilter } from '../decision/relevant-roles.ts';
+import { createHandler } from '../http/create-handler.ts';
+import type { HttpApi } from '../http/http-api.ts';
+import type { Component } from '../lib/component.ts';
+import { createBundleLoader, type BundleLoader } from '../policy/bundle-loader.ts';
+import { healthOf, statusReportOf, whyNotReady } from './health.ts';
+import { identityHooks, observeDecisions, type Services } from './services.ts';
+import type { Settings } from './settings.ts';
+
+/**
+ * One configuration's worth of the sidecar: its components and the request pipeline built from
+ * them, as one object. The HTTP layer reads the generation in service once per request and then
+ * only calls down into it; a reload builds the next generation completely and swaps one
+ * reference (runtime.ts), so no request ever sees half of each.
+ */
+export interface Generation extends HttpApi {
+  readonly settings: Settings;
+  readonly decisionLog: DecisionLogger;
+  readonly bundles: BundleLoader;
+  readonly identity: Identity;
+  /** This generation's components, in start order: the decision log first (it records the first decision), the identity last. */
+  readonly components: readonly Component[];
+  /** The API's request listener for this generation (create-handler.ts). */
+  readonly handler: RequestListener;
+  /** Called when the generation goes into service: from now on its bundle activations are the sidecar's. */
+  goLive(): void;
+}
+
+export interface BuildOptions {
+  /** The generation in service, whose components are kept where their configuration section did not change. */
+  readonly previous?: Generation;
+  /** The config keys that changed since `previous` (src/runtime/plan-reload.ts). */
+  readonly changed?: readonly string[];
+  /** Components that live as long as the process (listeners, discovery): probed with the generation's own. */
+  readonly shared: () => readonly Component[];
+}
+
+/** Builds a generation; components whose section is unchanged are taken over from the previous one, not rebuilt. */
+export function buildGeneration(settings: Settings, services: Services, options: BuildOptions): Generation {
+  const { config } = settings;
+  const { previous, changed = [] } = options;
+  const keep = (...prefixes: string[]): boolean => previous !== undefined && !changed.some((k) => prefixes.some((p) => k === p || k.startsWith(`${p}.`)));
+
+  const decisionLog = keep('decisionLog')
+    ? previous!.decisionLog
+    : createDecisionLogger({
+        ...config.decisionLog,
+        masking: settings.decisionLog.masking,
+        http: config.decisionLog.http.url ? { ...config.decisionLog.http, url: config.decisionLog.http.url } : undefined,
+        log: services.log,
+      });
+  let live = false;
+  const ownBundles = !keep('policy');
+  const bundles = ownBundles ? newBundles(settings, services, () => live) : previous!.bundles;
+  // Roles in the cache were read with the old role claims and TTL: a change starts a fresh cache, and the verifier is rebuilt from the new keys.
+  const identity = keep('token', 'audience', 'claims')
+    ? previous!.identity
+    : createIdentity({ config, claims: settings.claims, issuer: services.discovery, log: services.log, now: services.now, hooks: identityHooks(services) });
+
+  const deps: AuthorizerDeps = {
+    verify: identity.verify,
+    enrich: identity.enrich,
+    engine: () => bundles.engine,
+    filterSubject: createSubjectFilter(settings.claims.roleClaims),
+    log: decisionLog,
+    bundleName: settings.policy.bundleName,
+    decisionPath: config.policy.entrypoint,
+    observe: observeDecisions(services),
+  };
+  const components: readonly Component[] = [decisionLog, bundles, identity];
+  const all = (): readonly Component[] => [...options.shared().filter((c) => c !== services.discovery), ...components, services.discovery];
+  const generation: Omit<Generation, 'handler'> = {
+    settings,
+    config,
+    decisionLog,
+    bundles,
+    identity,
+    components,
+    authorize: createAuthorizer(deps),
+    queryData: createDataQuery(deps),
+    claimsAdmin: identity.admin,
+    log: services.log,
+    metrics: services.metricsSource,
+    whyCannotDecide: () => whyNotReady(components),
+    whyNotReady: () => whyNotReady(all()),
+    health: (query) => healthOf(all(), bundles, query),
+    status: () => statusReportOf(all()),
+    decisionLogStatus: () => decisionLog.stats,
+    goLive() {
+      if (live) return;
+      live = true;
+      if (ownBundles && bundles.engine) services.metrics.recordBundleActivation(bundles.engine.revision);
+    },
+  };
+  return Object.assign(generation, { handler: createHandler(generation as Generation) });
+}
+
+/** A bundle loader whose activations count as the sidecar's once its generation is live; before that it is a reload candidate. */
+function newBundles(settings: Settings, services: Services, isLive: () => boolean): BundleLoader {
+  const { log, metrics } = services;
+  const policy = settings.config.policy;
+  const location = policy.source === 'http' ? policy.server.url : policy.bundle;
+  return createBundleLoader(policy, settings.policy.bundleName, {
+    onActivated: (revision, origin) => {
+      metrics.recordBundleLoad('success');
+      if (!isLive()) return; // recorded when the generation goes live
+      metrics.recordBundleActivation(revision);
+      log.info('policy bundle activated', { bundle: location, revision, origin });
+    },
+    onRejected: (err, origin) => {
+      metrics.recordBundleLoad('failure');
+      if (!isLive()) return;
+      log.error('policy bundle rejected; the active one stays', { bundle: location, origin, code: err.code, detail: err.message });
+    },
+    onPersistError: (err) => log.warn('could not persist the bundle', { dir: policy.persistDir, detail: err.message }),
+  });
+}

@@ -1,0 +1,43 @@
+import type { DecisionEventDraft } from '../decision-log/decision-event.ts';
+import type { IdentityHooks } from '../decision/identity.ts';
+import type { MetricsSource } from '../http/http-api.ts';
+import type { ProcessLog } from '../lib/process-log.ts';
+import { instrumentUserinfo } from '../metrics/instrument-userinfo.ts';
+import type { SidecarMetrics } from '../metrics/sidecar-metrics.ts';
+import type { DecisionTracer } from '../tracing/decision-tracer.ts';
+import type { IssuerDiscovery } from '../token/issuer-discovery.ts';
+
+/** What lives as long as the process and every generation shares: logging, metrics, tracing, discovery. */
+export interface Services {
+  readonly log: ProcessLog;
+  readonly metrics: SidecarMetrics;
+  /** What `GET /metrics` answers; in cluster mode the workers' sum, from the primary. */
+  readonly metricsSource: MetricsSource;
+  readonly tracer: DecisionTracer | undefined;
+  readonly discovery: IssuerDiscovery;
+  /** The clock of the claims cache and circuit breakers (tests move it instead of sleeping). */
+  readonly now: () => number;
+}
+
+/** Sees every logged decision: metrics and the decision span. Cheap, and never throws into a decision (record-decision.ts). */
+export function observeDecisions(services: Services): (event: DecisionEventDraft, traceparent: string | string[] | undefined) => void {
+  const { metrics, tracer } = services;
+  return (event, traceparent) => {
+    metrics.recordDecision(event.error ? 'error' : event.result.allow ? 'allow' : 'deny', event.error?.code, event.timings_us);
+    const cache = event.claims.cache;
+    if (cache === 'hit' || cache === 'miss' || cache === 'uncached' || cache === 'stale') metrics.recordClaimsCache(cache);
+    tracer?.record(event, traceparent);
+  };
+}
+
+/** The identity component's observation points, recorded as metrics. */
+export function identityHooks(services: Services): IdentityHooks {
+  const { metrics } = services;
+  return {
+    wrapUserinfo: (client) => instrumentUserinfo(client, metrics),
+    onJwksFetch: (ok) => metrics.recordJwksFetch(ok),
+    onBreakerState: (endpoint, to) => {
+      if (endpoint === 'userinfo') metrics.recordCircuitState(to === 'half-open' ? 'half_open' : to);
+    },
+  };
+}
