@@ -67,7 +67,7 @@ export function createIdentityComponents(
     });
   const breakers = { userinfo: breaker('userinfo'), introspection: breaker('introspection') };
   const roleClaims = parseRoleClaims(claimsConfig.roleClaims);
-  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims, issuer: config.issuer, now });
+  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims, issuer: config.issuer, now, log });
 
   const build = (meta: IssuerMetadata): IdentityPipeline => {
     const keys = createRemoteKeys({
@@ -76,7 +76,7 @@ export function createIdentityComponents(
       onRefused: (kid, reason) => log.warn('refused a key from the JWKS', { kid, reason }),
       ...(hooks.onJwksFetch ? { onFetch: hooks.onJwksFetch } : {}),
     });
-    const verifyJwt = cacheVerifiedTokens(createTokenVerifier({ ...config.token, issuer: config.issuer, audience: config.audience, keys }), {
+    const verifyJwt = cacheVerifiedTokens(createTokenVerifier({ ...config.token, issuer: config.issuer, audience: config.audience, keys, log }), {
       ttlSeconds: config.token.cacheTtlSeconds,
       maxEntries: config.token.cacheMaxEntries,
       now,
