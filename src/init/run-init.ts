@@ -84,7 +84,7 @@ export async function runInit(args: readonly string[], io: InitIo = processIo())
     }
     for (const note of a.preset.notes) say(`  note (${a.preset.title}): ${note}`);
     const dir = resolve(io.cwd, values.dir ?? 'authz-setup');
-    const files = starterFiles({ ...a, idpTitle: a.preset.title }, PACKAGE_ROOT);
+    const files = starterFiles({ ...a, idpTitle: a.preset.title, ...(a.preset.enrich ? { enrich: a.preset.enrich } : {}) }, PACKAGE_ROOT);
     const existing = [...files.keys()].filter((f) => existsSync(join(dir, f)));
     if (existing.length > 0 && !values.force) {
       io.stderr.write(`init: ${existing.map((f) => join(dir, f)).join(', ')} already exist(s); pass --force to overwrite\n`);
