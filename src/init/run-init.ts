@@ -121,31 +121,36 @@ type Flags = { issuer?: string; audience?: string[]; idp?: string; 'roles-claim'
 /** Flags first; what is missing is asked when there is someone to ask, and is an error otherwise. */
 async function gather(flags: Flags, env: NodeJS.ProcessEnv, asker: Asker | undefined): Promise<Answers> {
   const missing = (flag: string) => new TypeError(`${flag} is required (run in a terminal to be asked, or see --help)`);
-  const idpName = flags.idp ?? (asker ? await asker.ask(`Your IdP (${Object.keys(IDP_PRESETS).join(', ')})`, { fallback: 'generic', check: (v) => (isPresetName(v) ? undefined : 'one of the names above') }) : 'generic');
-  if (!isPresetName(idpName)) throw new TypeError(`--idp must be one of ${Object.keys(IDP_PRESETS).join(', ')}`);
+  const required = (v: string) => (v ? undefined : 'required');
+  const names = Object.keys(IDP_PRESETS).join(', ');
+
+  const idpName = flags.idp ?? (await asker?.ask(`Your IdP (${names})`, { fallback: 'generic', check: (v) => (isPresetName(v) ? undefined : 'one of the names above') })) ?? 'generic';
+  if (!isPresetName(idpName)) throw new TypeError(`--idp must be one of ${names}`);
   const preset = IDP_PRESETS[idpName];
-  const issuer = flags.issuer ?? (asker ? await asker.ask(`Issuer URL (for example ${preset.issuerExample})`, { check: (v) => (v ? undefined : 'required') }) : undefined);
+  const issuer = flags.issuer ?? (await asker?.ask(`Issuer URL (for example ${preset.issuerExample})`, { check: required }));
   if (!issuer) throw missing('--issuer');
-  const audience = flags.audience ?? (asker ? splitList(await asker.ask('Audience your tokens carry (aud; comma-separated, empty for none)')) : []);
-  let roleClaims = flags['roles-claim'] ?? (preset.roleClaims ? [...preset.roleClaims] : undefined);
-  if (!roleClaims && asker) roleClaims = splitList(await asker.ask(`The claim that holds roles (${preset.title}: for example https://example.com/roles)`, { check: (v) => (v ? undefined : 'required') }));
-  if (!roleClaims || roleClaims.length === 0) throw missing(`--roles-claim (${preset.title} has no standard roles claim)`);
+  const audience = flags.audience ?? splitList((await asker?.ask('Audience your tokens carry (aud; comma-separated, empty for none)')) ?? '');
+  const roleClaims =
+    flags['roles-claim'] ??
+    (preset.roleClaims ? [...preset.roleClaims] : splitList((await asker?.ask(`The claim that holds roles (${preset.title}: for example https://example.com/roles)`, { check: required })) ?? ''));
+  if (roleClaims.length === 0) throw missing(`--roles-claim (${preset.title} has no standard roles claim)`);
   let routes = (flags.route ?? []).map(parseRoute);
   if (routes.length === 0 && asker) {
-    const check = (v: string) => {
-      try {
-        parseRoute(v);
-        return undefined;
-      } catch (err) {
-        return (err as Error).message;
-      }
-    };
-    routes = (await asker.askMany('Your service\'s routes as "<METHODS> <path> <role>", e.g. "GET /api/orders/** orders-viewer"', check)).map(parseRoute);
+    const question = 'Your service\'s routes as "<METHODS> <path> <role>", e.g. "GET /api/orders/** orders-viewer"';
+    routes = (await asker.askMany(question, routeProblem)).map(parseRoute);
   }
   if (routes.length === 0) throw missing('--route');
-  let token = flags.token ?? env['AUTHZ_INIT_TOKEN'];
-  if (token === undefined && asker) token = (await asker.ask("A test user's access token, to check audience and userinfo (empty to skip)")) || undefined;
+  const token = flags.token ?? env['AUTHZ_INIT_TOKEN'] ?? ((await asker?.ask("A test user's access token, to check audience and userinfo (empty to skip)")) || undefined);
   return { issuer, audience, preset, roleClaims, routes, token };
+}
+
+function routeProblem(text: string): string | undefined {
+  try {
+    parseRoute(text);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 function splitList(text: string): string[] {
