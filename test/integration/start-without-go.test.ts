@@ -6,9 +6,9 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -29,8 +29,22 @@ function cloneLikeCopy(): string {
   return dir;
 }
 
-function pathWithoutGo(): string {
-  return (process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '' && !existsSync(join(d, 'go'))).join(delimiter);
+/**
+ * PATH with every `go` gone: a directory that holds one is replaced by a copy made of symlinks to everything
+ * else in it (so a `go` in /usr/bin does not take bash, tar and npm away with it).
+ */
+function pathWithoutGo(scratch: string): string {
+  return (process.env['PATH'] ?? '')
+    .split(delimiter)
+    .filter((d) => d !== '')
+    .map((d, i) => {
+      if (!existsSync(join(d, 'go'))) return d;
+      const copy = join(scratch, `path-${i}`);
+      mkdirSync(copy);
+      for (const name of readdirSync(d)) if (name !== 'go') symlinkSync(join(d, name), join(copy, name));
+      return copy;
+    })
+    .join(delimiter);
 }
 
 async function freePort(): Promise<number> {
@@ -44,7 +58,8 @@ async function freePort(): Promise<number> {
 
 it('npm start reaches /ready on a fresh clone with no go on the PATH and no opa installed', async () => {
   const dir = cloneLikeCopy();
-  const PATH = pathWithoutGo();
+  const scratch = mkdtempSync(join(tmpdir(), 'start-without-go-path-'));
+  const PATH = pathWithoutGo(scratch);
   assert.throws(() => execFileSync('bash', ['-c', 'command -v go'], { env: { PATH }, stdio: 'ignore' }), 'go is off the PATH');
   assert.equal(existsSync(join(dir, '.tools')), false);
 
@@ -74,5 +89,21 @@ it('npm start reaches /ready on a fresh clone with no go on the PATH and no opa 
       await once(child, 'exit');
     }
     rmSync(dir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+it('a command that needs opa and cannot build it says what to install: npm run build:policies after a policy change, without go', () => {
+  const dir = cloneLikeCopy();
+  const scratch = mkdtempSync(join(tmpdir(), 'start-without-go-path-'));
+  try {
+    appendFileSync(join(dir, 'rego/authz/policy.rego'), '\n# changed\n');
+    const r = spawnSync('npm', ['run', 'build:policies'], { cwd: dir, env: { PATH: pathWithoutGo(scratch), HOME: process.env['HOME'] ?? dir }, encoding: 'utf8', timeout: 60_000 });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /install-opa: the pinned OPA CLI \(v[\d.]+\) is needed here, .* but 'go' is not on PATH\. Install Go 1\.26 or later/s);
+    assert.match(r.stderr, /build-policies: error: the pinned opa is needed to build bundles\/authz\.tar\.gz from rego\/authz/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 });
