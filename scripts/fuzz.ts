@@ -7,7 +7,7 @@ import { SRC_ROOT, TARGETS } from '../test/fuzz/targets.ts';
 
 /**
  * `npm run fuzz -- --seconds N [--target token-parser|input-builder] [--mode guided|unguided|compare] [--seed S] [--uncovered]`
- * Runs the coverage-guided fuzzer on each target for N seconds (README, "Fuzzing"). `compare`
+ * Runs the coverage-guided fuzzer on each target for N seconds (test/fuzz/README.md). `compare`
  * runs the guided loop and then the unguided fast-check loop for N seconds each and prints both.
  * `--uncovered` lists the blocks seen but never reached. A finding's input is written to .cache/fuzz/ and the command exits 1.
  */

@@ -16,6 +16,7 @@ Commands:
   serve        run the sidecar with a config file and/or AUTHZ_* environment variables
   demo         run the embedded demo (loopback IdP with demo users + the sample bundle)
   demo token   print a demo user's access token from the running demo
+  init         set the sidecar up for your service: config, starter policy, checks against your IdP
   check        evaluate a token or an input file against a bundle locally and explain the decision
   audit        verify, query, summarise and replay decision logs ('audit --help')
 
@@ -50,6 +51,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await (await import('./main.ts')).serve(rest);
       case 'demo':
         return rest[0] === 'token' ? await demoToken(rest.slice(1)) : await demo(rest);
+      case 'init':
+        return await (await import('./init/run-init.ts')).runInit(rest);
       case 'check':
         return await (await import('./check/run-check.ts')).runCheck(rest);
       case 'audit':

@@ -290,7 +290,7 @@ try {
   writeFileSync(join(RESULTS, 'latest.md'), markdown);
   process.stdout.write(`\n${markdown}\n`);
   const readme = args.readme ?? (!quick && !args['no-readme'] && !args.scenarios);
-  if (readme && !args['no-readme']) log(updateReadme(join(ROOT, 'README.md'), markdown) ? 'README.md table updated' : 'README.md has no bench markers; not updated');
+  if (readme && !args['no-readme']) log(updateReadme(join(ROOT, 'bench', 'README.md'), markdown) ? 'bench/README.md table updated' : 'bench/README.md has no bench markers; not updated');
   log(`wrote bench/results/latest.json in ${Math.round((Date.now() - started) / 1000)} s`);
   ok = true;
 } finally {

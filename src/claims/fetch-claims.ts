@@ -4,6 +4,7 @@ import { claimsCacheKey, subjectId, tokenKey, type CacheOutcome, type ClaimsCach
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { readRoles, type RoleClaim } from './role-claims.ts';
 import type { ClaimsClient, FetchedClaims } from './userinfo-client.ts';
+import type { ProcessLog } from '../lib/process-log.ts';
 
 export type SourceName = 'userinfo' | 'introspection';
 
@@ -39,6 +40,8 @@ export interface FetcherOptions {
   readonly cacheTtlSeconds: number;
   readonly negativeTtlSeconds: number;
   readonly now?: () => number;
+  /** Where a first-run mistake is explained: a first answer holding none of the role claims. */
+  readonly log?: Pick<ProcessLog, 'warn'>;
 }
 
 export type ClaimsFetcher = (source: ClaimsSource, token: string, payload: VerifiedToken['payload'] | undefined) => Promise<SourceResult>;
@@ -58,6 +61,7 @@ const entryBytes = (jsonBytes: number): number => 512 + 3 * jsonBytes;
 export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
   const now = options.now ?? Date.now;
   const { cache } = options;
+  const answered = new Set<SourceName>();
   return async (source, token, payload) => {
     const hash = tokenKey(token);
     const refusalKey = `refused:${source.name}:${hash}`;
@@ -70,10 +74,15 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
         async () => {
           const { claims, bytes } = await source.fetch(token);
           check(source.name, claims, payload, options.issuer);
+          const roles = readRoles(claims, options.roleClaims);
+          if (!answered.has(source.name)) {
+            answered.add(source.name);
+            if (roles === undefined) warnNoRoleClaims(options, source.name, claims);
+          }
           const sub = payload?.sub ?? (claims['sub'] as string);
           const exp = payload?.exp ?? (claims['exp'] as number);
           return {
-            value: { claims, roles: readRoles(claims, options.roleClaims) ?? [] },
+            value: { claims, roles: roles ?? [] },
             ttlSeconds: Math.min(options.cacheTtlSeconds, exp - now() / 1000),
             subject: subjectId(payload?.iss ?? options.issuer, sub),
             bytes: entryBytes(bytes),
@@ -87,6 +96,18 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
       throw err;
     }
   };
+}
+
+/**
+ * After a source's first answer: if it holds none of `claims.roleClaims`, say which claims it does hold (names
+ * only), since every user would otherwise reach the policy without roles and be denied without a clue.
+ */
+function warnNoRoleClaims(options: FetcherOptions, source: SourceName, claims: Readonly<Record<string, unknown>>): void {
+  options.log?.warn(`the first ${source} answer holds none of the role claims; if roles live elsewhere, every user reaches the policy without roles`, {
+    role_claims: options.roleClaims.map((r) => r.path),
+    claims_present: Object.keys(claims).sort(),
+    hint: 'set claims.roleClaims to the claim that holds the roles (docs/claims.md), or make the IdP put them in userinfo (Keycloak: the mapper\'s "Add to userinfo")',
+  });
 }
 
 function check(source: SourceName, claims: Record<string, unknown>, payload: VerifiedToken['payload'] | undefined, issuer: string): void {

@@ -1,7 +1,7 @@
 import type { Subject } from '../claims/enrich-claims.ts';
 import type { NormalizedRequest } from '../request/normalize-request.ts';
 
-/** The document the policy evaluates as `input`. See the README section "The input document". */
+/** The document the policy evaluates as `input`. See docs/http-api.md, "The input document". */
 export interface PolicyInput {
   readonly subject: Subject;
   readonly request: NormalizedRequest;

@@ -68,7 +68,7 @@ export function createIdentity(options: IdentityOptions): Identity {
       },
     });
   const breakers = { userinfo: breaker('userinfo'), introspection: breaker('introspection') };
-  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims: options.claims.roleClaims, issuer: config.issuer, now });
+  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims: options.claims.roleClaims, issuer: config.issuer, now, log });
   let built: (ConnectedSources & { enrich: ClaimsEnricher; closeVerifier(): void }) | undefined;
   let jwksFailing = false;
   let stopped = false;
@@ -84,7 +84,7 @@ export function createIdentity(options: IdentityOptions): Identity {
         hooks.onJwksFetch?.(ok);
       },
     });
-    const verifyJwt = cacheVerifiedTokens(createTokenVerifier({ ...config.token, issuer: config.issuer, audience: config.audience, keys }), {
+    const verifyJwt = cacheVerifiedTokens(createTokenVerifier({ ...config.token, issuer: config.issuer, audience: config.audience, keys, log }), {
       ttlSeconds: config.token.cacheTtlSeconds,
       maxEntries: config.token.cacheMaxEntries,
       now,

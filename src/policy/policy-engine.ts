@@ -67,13 +67,7 @@ export async function createPolicyEngine(bundle: Bundle, options: EngineOptions)
     throw new SidecarError('bundle_error', `bundle data could not be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err, expose: true });
   }
   const entrypoints = Object.keys(policy.entrypoints);
-  if (!entrypoints.includes(options.entrypoint)) {
-    throw new SidecarError(
-      'bundle_error',
-      `bundle has no entrypoint '${options.entrypoint}' (it has: ${entrypoints.join(', ') || 'none'}); build with \`opa build -t wasm -e ${options.entrypoint}\``,
-      { expose: true },
-    );
-  }
+  if (!entrypoints.includes(options.entrypoint)) throw new SidecarError('bundle_error', missingEntrypoint(options.entrypoint, entrypoints), { expose: true });
   const entrypointId = policy.entrypoints[options.entrypoint]!;
   const relevantRoles = options.relevantRoles === undefined ? undefined : roleNamesAt(bundle.data, options.relevantRoles);
 
@@ -130,4 +124,18 @@ function roleNamesAt(data: unknown, path: string): ReadonlySet<string> {
   throw new SidecarError('bundle_error', `policy.relevantRoles names data.${path.replace(/\//g, '.')}, which this bundle does not have as an object or array`, {
     expose: true,
   });
+}
+
+/**
+ * What a newcomer needs when the configured entrypoint is not in the bundle: the ones it has, a guess for the
+ * usual slips (`authz.decision`, `data.authz.decision`, the package alone), and the two ways to fix it.
+ */
+export function missingEntrypoint(wanted: string, has: readonly string[]): string {
+  const slashed = wanted.replace(/^data[./]/, '').replace(/\./g, '/');
+  const guess = [slashed, `${slashed}/decision`, `${slashed}/allow`].find((g) => g !== wanted && has.includes(g));
+  return (
+    `bundle has no entrypoint '${wanted}' (it has: ${has.join(', ') || 'none'})` +
+    (guess ? `; did you mean '${guess}'?` : '') +
+    ` Set policy.entrypoint (AUTHZ_ENTRYPOINT) to one of them, or build the bundle with \`opa build -t wasm -e ${wanted}\``
+  );
 }

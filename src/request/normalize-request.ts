@@ -13,7 +13,7 @@ const MAX_URI = 8192;
 
 /**
  * Turns a method and a request target (`/a/b?x=1`) into what the policy matches on. The rules
- * (documented in the README, "What the policy sees") are chosen so that a spelling an upstream
+ * (documented in docs/http-api.md, "The input document") are chosen so that a spelling an upstream
  * may route elsewhere cannot slip past a rule: `;params` are cut from each segment before dot
  * segments are resolved (Tomcat-style `/public/..;/admin` becomes `/admin`), `..` never climbs
  * above the root, and encoded `/`, `\` and NUL, double percent-encoding and encoded control

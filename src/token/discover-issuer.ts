@@ -23,9 +23,16 @@ export async function discoverIssuer(issuer: string, timeoutMs: number): Promise
   try {
     res = await httpGet(url, { timeoutMs, maxBytes: MAX_DISCOVERY_BYTES });
   } catch (err) {
-    throw new SidecarError('discovery_error', `discovery at ${url} failed: ${(err as Error).message}`, { cause: err });
+    throw new SidecarError(
+      'discovery_error',
+      `issuer ${issuer} is not reachable: discovery at ${url} failed: ${(err as Error).message}. ` +
+        'Check the issuer URL (for Keycloak it ends in /realms/<realm>) and that the IdP is up and reachable from here',
+      { cause: err },
+    );
   }
-  if (res.status !== 200) throw new SidecarError('discovery_error', `discovery at ${url} answered ${res.status}`);
+  if (res.status !== 200) {
+    throw new SidecarError('discovery_error', `discovery at ${url} answered ${res.status}; is ${issuer} the issuer URL your tokens carry in iss?`);
+  }
   if (mediaType(res.contentType) !== 'application/json') {
     throw new SidecarError('discovery_error', `discovery at ${url} answered content-type '${res.contentType}', not JSON`);
   }
@@ -36,15 +43,26 @@ export async function discoverIssuer(issuer: string, timeoutMs: number): Promise
     throw new SidecarError('discovery_error', `discovery at ${url} answered malformed JSON`);
   }
   if (doc === null || typeof doc !== 'object') throw new SidecarError('discovery_error', `discovery at ${url} is not an object`);
-  if (doc['issuer'] !== issuer) {
-    throw new SidecarError('discovery_error', `discovery document names issuer '${String(doc['issuer'])}', expected '${issuer}'`);
-  }
+  if (doc['issuer'] !== issuer) throw new SidecarError('discovery_error', issuerMismatch(issuer, doc['issuer']));
   return {
     issuer,
     jwksUri: endpoint(doc, 'jwks_uri', true)!,
     userinfoEndpoint: endpoint(doc, 'userinfo_endpoint', false),
     introspectionEndpoint: endpoint(doc, 'introspection_endpoint', false),
   };
+}
+
+/**
+ * Both issuers, and what to do: tokens carry the discovery document's issuer in `iss`, and OIDC requires the
+ * two to be identical, so the configured one must be changed (a trailing slash counts).
+ */
+function issuerMismatch(configured: string, discovered: unknown): string {
+  const found = typeof discovered === 'string' ? `'${discovered}'` : `no string issuer (${JSON.stringify(discovered) ?? 'undefined'})`;
+  const slash = typeof discovered === 'string' && discovered.replace(/\/$/, '') === configured.replace(/\/$/, '') ? ' (they differ only by the trailing slash)' : '';
+  return (
+    `the discovery document names issuer ${found}, but the configured issuer is '${configured}'${slash}. ` +
+    "They must be identical: set issuer (AUTHZ_ISSUER) to the discovery document's value, the one your tokens carry in iss"
+  );
 }
 
 function endpoint(doc: Record<string, unknown>, name: string, required: boolean): string | undefined {

@@ -3,6 +3,7 @@ import { SidecarError } from '../errors/sidecar-error.ts';
 import { HMAC_ALGORITHMS } from '../config/spec.ts';
 import { checkCompactJws } from './check-compact.ts';
 import { checkJoseJson } from './check-jose-json.ts';
+import type { ProcessLog } from '../lib/process-log.ts';
 
 export interface VerifiedToken {
   readonly payload: JWTPayload & { sub: string; iss: string; exp: number };
@@ -19,6 +20,8 @@ export interface TokenVerifierOptions {
   readonly hmacSecret: string | undefined;
   /** Resolves the issuer's public keys (see createRemoteKeys). */
   readonly keys: JWTVerifyGetKey;
+  /** Where a first-run mistake is explained: a token for another audience (expected vs received, once per audience). */
+  readonly log?: Pick<ProcessLog, 'warn'>;
 }
 
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
@@ -43,6 +46,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     clockTolerance: options.clockToleranceSeconds,
     requiredClaims: ['exp', 'sub'],
   };
+  const warnAudience = audienceWarner(options);
 
   return async (token) => {
     checkCompactJws(token, options.maxBytes);
@@ -53,6 +57,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     try {
       result = await jwtVerify(token, getKey, verifyOptions);
     } catch (err) {
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'aud') warnAudience(err.payload['aud']);
       throw toTokenError(err);
     }
     const { payload, protectedHeader } = result;
@@ -87,11 +92,34 @@ export function createKeyResolver(options: Pick<TokenVerifierOptions, 'hmacSecre
   };
 }
 
+/** Distinct audiences warned about; past this many, further ones are not logged (the log stays bounded). */
+const MAX_AUDIENCES_WARNED = 100;
+
+/**
+ * Logs, once per distinct received `aud`, that a token's audience is not the configured one: a newcomer's
+ * usual first mistake, whose 401 alone does not say which side to fix. jose checks the claims after the
+ * signature, so the audience shown is the IdP's, never the token itself.
+ */
+function audienceWarner(options: Pick<TokenVerifierOptions, 'audience' | 'log'>): (received: unknown) => void {
+  const seen = new Set<string>();
+  return (received) => {
+    const key = JSON.stringify(received) ?? 'undefined';
+    if (!options.log || seen.has(key) || seen.size >= MAX_AUDIENCES_WARNED) return;
+    seen.add(key);
+    options.log.warn("a token's audience is not one this sidecar accepts; requests with it are denied (401 invalid_token)", {
+      expected: options.audience ?? [],
+      received: received ?? null,
+      hint: 'set audience (AUTHZ_AUDIENCE) to the aud your IdP writes into tokens for this service, or make the IdP add the expected one',
+    });
+  };
+}
+
 /** jose's errors carry generic messages that never echo token contents, so they are safe to expose. */
 function toTokenError(err: unknown): SidecarError {
   if (err instanceof SidecarError) return err;
   if (err instanceof errors.JWTExpired) return new SidecarError('invalid_token', 'token is expired', { cause: err });
   if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'aud' && err.reason === 'check_failed') return new SidecarError('invalid_token', 'claim "aud" is invalid: the token is for another audience', { cause: err });
     return new SidecarError('invalid_token', `claim "${err.claim}" is invalid: ${err.reason}`, { cause: err });
   }
   if (err instanceof errors.JOSEAlgNotAllowed) return new SidecarError('invalid_token', 'token algorithm is not allowed', { cause: err });

@@ -4,8 +4,13 @@
 // userinfo. Users and groups: scripts/keycloak/gen-realm.mjs; policy: rego/authz/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { REALM, issuer, passwordToken, payloadOf, tamper } from './helpers/keycloak.ts';
 import { startSidecarProcess, type SidecarProcess } from './helpers/processes.ts';
+import { runInit } from '../../src/init/run-init.ts';
+import { buildBundle, pinnedOpa, tempDir } from '../helpers/bundles.ts';
 
 describe('Keycloak → authz-sidecar: subject-only tokens, roles from userinfo', () => {
   let sidecar: SidecarProcess;
@@ -98,5 +103,52 @@ describe('Keycloak → authz-sidecar: subject-only tokens, roles from userinfo',
     const r = await authorize(withRoles, 'GET', '/api/orders/1');
     assert.equal(r.status, 401);
     assert.equal(r.body.code, 'token_too_large');
+  });
+});
+
+describe('authz-sidecar init against Keycloak: the config and policy it writes serve real decisions', () => {
+  it('checks the realm, writes a Keycloak config and a policy from the routes, and the sidecar decides with them', async () => {
+    const cwd = tempDir('authz-e2e-init-');
+    let out = '';
+    const stdout = new PassThrough().on('data', (d: Buffer) => (out += d.toString()));
+    const args = ['--idp', 'keycloak', '--issuer', issuer(), '--audience', REALM.audience, '--token', await passwordToken('bob')];
+    const routes = ['--route', 'GET,HEAD /api/orders/** orders-viewer', '--route', '* /api/** admin'];
+    const code = await runInit([...args, ...routes], { stdin: new PassThrough(), stdout, stderr: stdout, cwd, env: {}, isTTY: false });
+    assert.equal(code, 0, out);
+    assert.match(out, new RegExp(`ok {3}discovery: issuer ${issuer().replace(/[./]/g, '\\$&')}, keys at `));
+    assert.match(out, /ok {3}userinfo at .*\/protocol\/openid-connect\/userinfo answers \(401 without a token, as it should\)/);
+    assert.match(out, new RegExp(`ok {3}your token verifies: sub [0-9a-f-]+, aud "${REALM.audience}"`));
+    assert.match(out, /ok {3}userinfo answers the roles \(1\) at realm_access\.roles \/ roles; its claims: groups, preferred_username, roles, sub/);
+    assert.match(out, /ok {3}the policy will see 1 role\(s\): orders-viewer/);
+
+    const dir = join(cwd, 'authz-setup');
+    const opaTest = spawnSync(pinnedOpa(), ['test', join(dir, 'policy')], { encoding: 'utf8' });
+    assert.equal(opaTest.status, 0, opaTest.stdout + opaTest.stderr);
+    const bundle = buildBundle(join(dir, 'policy/authz'), join(dir, 'bundles/authz.tar.gz'), 'authz');
+    // The written config as it is (issuer, audience, Keycloak's role claims); only the paths are made absolute,
+    // because the suite's sidecar runs from the repository root.
+    const sidecar = await startSidecarProcess({ AUTHZ_CONFIG: join(dir, 'authz-sidecar.yaml'), AUTHZ_BUNDLE: bundle });
+    try {
+      const decide = async (user: string, method: string, path: string) => {
+        const res = await fetch(`${sidecar.url}/authorize`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${await passwordToken(user)}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ method, path }),
+        });
+        assert.equal(res.status, 200, user);
+        return (await res.json()) as { allow: boolean; reasons: string[] };
+      };
+      const bobGet = await decide('bob', 'GET', '/api/orders/1');
+      assert.equal(bobGet.allow, true);
+      assert.deepEqual(bobGet.reasons, ['role orders-viewer (direct) allows GET,HEAD /api/orders/**']);
+      assert.equal((await decide('bob', 'DELETE', '/api/orders/1')).allow, false);
+      const alice = await decide('alice', 'DELETE', '/api/orders/1');
+      assert.equal(alice.allow, true);
+      assert.deepEqual(alice.reasons, ['role admin (direct) allows * /api/**']);
+      assert.equal((await decide('carol', 'GET', '/api/orders/1')).allow, true);
+      assert.equal((await decide('dave', 'GET', '/api/orders/1')).allow, false);
+    } finally {
+      await sidecar.stop();
+    }
   });
 });

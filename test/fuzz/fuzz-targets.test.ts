@@ -5,7 +5,7 @@ import { SRC_ROOT, TARGETS } from './targets.ts';
 
 /**
  * A short coverage-guided run of each fuzz target (FUZZ_SECONDS, default 1.5 s each); the long run
- * is `npm run fuzz -- --seconds N` (README, "Fuzzing"). This file must not import anything from
+ * is `npm run fuzz -- --seconds N` (test/fuzz/README.md). This file must not import anything from
  * src/ itself: V8 gives block coverage only to code compiled after the fuzzer starts coverage.
  * Any invariant violation fails with the reproducing input.
  */

@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,21 @@ export function rsaKeyFiles(dir = tempDir()): { privateKey: string; publicKey: s
   writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
   return { privateKey: priv, publicKey: pub };
+}
+
+/**
+ * The pinned opa CLI (.tools/bin/opa), installed by scripts/install-opa.sh when missing; when it cannot be
+ * installed (no Go), throws with the script's message, which says what to install.
+ */
+export function pinnedOpa(): string {
+  const opa = join(ROOT, '.tools/bin/opa');
+  try {
+    accessSync(opa, constants.X_OK);
+  } catch {
+    const r = spawnSync('bash', [join(ROOT, 'scripts/install-opa.sh')], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`this test needs the pinned opa:\n${r.stderr}`);
+  }
+  return opa;
 }
 
 export function tempDir(prefix = 'authz-test-'): string {

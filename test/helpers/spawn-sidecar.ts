@@ -29,6 +29,8 @@ export interface SpawnOptions {
    * by `unshare`), as in a container with readOnlyRootFilesystem. See canMountReadOnlyRoot().
    */
   readonly readOnlyRoot?: boolean;
+  /** Working directory of the sidecar (relative paths in its configuration are relative to it). */
+  readonly cwd?: string;
 }
 
 const READ_ONLY_ROOT = ['--user', '--map-root-user', '--mount', 'sh', '-c', 'mount -o remount,bind,ro / && exec "$0" "$@"'];
@@ -44,7 +46,7 @@ export async function spawnSidecar(args: string[], env: Record<string, string>, 
   const timeoutMs = options.timeoutMs ?? 15_000;
   const argv = [process.execPath, BIN, 'serve', ...args];
   const [cmd, ...rest] = options.readOnlyRoot ? ['unshare', ...READ_ONLY_ROOT, ...argv] : argv;
-  const child = spawn(cmd!, rest, { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd!, rest, { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}) });
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
   let stderr = '';
   let stdout = '';

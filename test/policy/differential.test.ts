@@ -7,7 +7,7 @@ import { loadBundle } from '../../src/policy/load-bundle.ts';
 import type { PolicyEngine } from '../../src/policy/policy-engine.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
 import { isRawJson, parseJsonExact } from '../../src/policy/wasm/rego-value.ts';
-import { ROOT, tempDir } from '../helpers/bundles.ts';
+import { pinnedOpa, ROOT, tempDir } from '../helpers/bundles.ts';
 
 /**
  * Same decisions as OPA: every policy/input pair of test/fixtures/differential is evaluated by
@@ -15,7 +15,7 @@ import { ROOT, tempDir } from '../helpers/bundles.ts';
  * `opa build -t wasm`, our host builtins), and the results must be identical.
  */
 const DIR = join(ROOT, 'test/fixtures/differential');
-const OPA = join(ROOT, '.tools/bin/opa');
+const OPA = pinnedOpa();
 
 interface Case {
   readonly policy: string;

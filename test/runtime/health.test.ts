@@ -34,7 +34,7 @@ describe('/health?plugins with an IdP that is down', () => {
     assert.equal(plugins.status, 500);
     assert.match(plugins.body.error, /^one or more plugins are not up: .*keys \(NOT_READY\).*discovery \(NOT_READY\)/);
     assert.equal(plugins.body.plugins.discovery.state, 'NOT_READY');
-    assert.match(plugins.body.plugins.discovery.message, /issuer discovery has not succeeded yet \(http:\/\/127\.0\.0\.1:\d+\): discovery at .* failed/);
+    assert.match(plugins.body.plugins.discovery.message, /issuer discovery has not succeeded yet \(http:\/\/127\.0\.0\.1:\d+\): issuer .* is not reachable: discovery at .* failed/);
     assert.equal(plugins.body.plugins.bundle, undefined, 'only failing components are listed');
     const ready = await fetch(`${sc.url}/ready`);
     assert.equal(ready.status, 503);

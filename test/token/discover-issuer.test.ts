@@ -73,14 +73,17 @@ describe('discoverIssuer', () => {
     assert.equal(meta.introspectionEndpoint, undefined);
   });
 
-  test('a document naming another issuer is refused, naming both', async () => {
+  test('a document naming another issuer is refused, naming both and what to set', async () => {
     serve(WELL_KNOWN, 200, doc('https://evil.example.com'));
-    await rejectsWith(discoverIssuer(issuer, 300), /evil\.example\.com.*expected/);
+    const err = await rejectsWith(discoverIssuer(issuer, 300));
+    assert.ok(err.message.includes(`names issuer 'https://evil.example.com', but the configured issuer is '${issuer}'`), err.message);
+    assert.match(err.message, /set issuer \(AUTHZ_ISSUER\) to the discovery document's value/);
+    assert.doesNotMatch(err.message, /trailing slash/);
   });
 
-  test('a document whose issuer differs only by a trailing slash is refused', async () => {
+  test('a document whose issuer differs only by a trailing slash is refused, saying so', async () => {
     serve(WELL_KNOWN, 200, doc(`${issuer}/`));
-    await rejectsWith(discoverIssuer(issuer, 300), /expected/);
+    await rejectsWith(discoverIssuer(issuer, 300), /names issuer '.*\/', but the configured issuer is '.*' \(they differ only by the trailing slash\)/);
   });
 
   test('a document without issuer is refused', async () => {
@@ -182,7 +185,11 @@ describe('discoverIssuer', () => {
   });
 
   test('a refused connection is a discovery_error', async () => {
-    await rejectsWith(discoverIssuer(`http://127.0.0.1:${await unusedPort()}`, 300), /failed/);
+    const port = await unusedPort();
+    await rejectsWith(
+      discoverIssuer(`http://127.0.0.1:${port}`, 300),
+      new RegExp(`issuer http://127\\.0\\.0\\.1:${port} is not reachable: .*ECONNREFUSED.*Check the issuer URL`),
+    );
   });
 });
 

@@ -189,7 +189,7 @@ export function renderMarkdown(r: Results): string {
 const START = '<!-- bench:results:start -->';
 const END = '<!-- bench:results:end -->';
 
-/** Replaces the generated block of the README (between the markers) with `markdown`. */
+/** Replaces the generated block of bench/README.md (between the markers) with `markdown`. */
 export function updateReadme(readmePath: string, markdown: string): boolean {
   const text = readFileSync(readmePath, 'utf8');
   const a = text.indexOf(START);

@@ -18,7 +18,7 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
       // Room for the 100,000-subject scenario plus the warm-up subjects.
       claims: { roleClaims: ['roles'], cacheMaxEntries: 200_000 },
       // The sample policy grants only on the roles its data names (role_grants): the sidecar may
-      // hand it just those (README, "How the request path works"). The peer gets every role.
+      // hand it just those (docs/architecture.md). The peer gets every role.
       policy: { relevantRoles: 'authz/role_grants' },
     }),
   );
