@@ -6,7 +6,7 @@ import { CONFIG_SPEC } from '../src/config/spec.ts';
 import type { KeySpec } from '../src/config/declare.ts';
 
 export function renderConfigDocs(): string {
-  const rows = CONFIG_SPEC.map((s) => `| \`${s.key}\` | ${type(s)} | ${def(s)} | ${s.env ? `\`${s.env}\`` : ''} | ${s.description.replace(/\|/g, '\\|')} |`);
+  const rows = CONFIG_SPEC.map((s) => `| \`${s.key}\` | ${type(s)} | ${def(s)} | ${s.env ? `\`${s.env}\`` : ''} | ${s.reload ? 'yes' : ''} | ${s.description.replace(/\|/g, '\\|')} |`);
   return [
     '# Configuration reference',
     '',
@@ -17,8 +17,11 @@ export function renderConfigDocs(): string {
     '(`token:` → `clockToleranceSeconds: 30`). The configuration is validated once at startup: an unknown key,',
     'a wrong type or an out-of-range value exits with status 2 and a message naming the key.',
     '',
-    '| Key | Type | Default | Environment | Meaning |',
-    '| --- | --- | --- | --- | --- |',
+    'Keys marked *SIGHUP* are taken on by a running sidecar when it receives `SIGHUP`; a change to any other key',
+    'refuses the whole reload (the running configuration stays) and needs a restart.',
+    '',
+    '| Key | Type | Default | Environment | SIGHUP | Meaning |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     'Example (`authz.yaml`):',
