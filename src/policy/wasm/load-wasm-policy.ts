@@ -13,6 +13,8 @@ export interface WasmPolicy {
    * result set with sets as sorted arrays and big integers as JSON.rawJSON. Synchronous.
    */
   evaluate(input: unknown, entrypoint: number, ctx: EvalContext): { result?: unknown }[];
+  /** As `evaluate`, with the input already written as Rego value text (JSON, or with sets). */
+  evaluateEncoded(input: Uint8Array | undefined, entrypoint: number, ctx: EvalContext): { result?: unknown }[];
 }
 
 interface Exports {
@@ -130,6 +132,24 @@ export async function loadWasmPolicy(
   })();
   let dataHeap = ex.opa_heap_ptr_get();
 
+  // Input goes right above the data, as the SDK does for ABI 1.2; opa_eval parses it there and
+  // every allocation of this evaluation is dropped by the next one.
+  const run = (input: Uint8Array | undefined, entrypoint: number, evalCtx: EvalContext): { result?: unknown }[] => {
+    const inputLen = input === undefined ? 0 : input.length;
+    if (input !== undefined) {
+      const missing = dataHeap + inputLen - memory.buffer.byteLength;
+      if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+      bytes().set(input, dataHeap);
+    }
+    ctx = evalCtx;
+    try {
+      const out = ex.opa_eval(0, entrypoint, dataAddr, input === undefined ? 0 : dataHeap, inputLen, dataHeap + inputLen, 1);
+      return parseRegoValue(cString(out), { bigints: 'raw', sets: 'json' }) as { result?: unknown }[];
+    } finally {
+      ctx = undefined;
+    }
+  };
+
   return {
     entrypoints,
     builtins: Object.freeze(Object.keys(builtinIds).sort()),
@@ -141,23 +161,8 @@ export async function loadWasmPolicy(
       dataHeap = ex.opa_heap_ptr_get();
     },
     evaluate(input, entrypoint, evalCtx) {
-      // Input goes right above the data, as the SDK does for ABI 1.2; opa_eval parses it there
-      // and every allocation of this evaluation is dropped by the next one.
-      let inputLen = 0;
-      if (input !== undefined) {
-        const buf = encoder.encode(JSON.stringify(input));
-        inputLen = buf.length;
-        const missing = dataHeap + inputLen - memory.buffer.byteLength;
-        if (missing > 0) memory.grow(Math.ceil(missing / 65536));
-        bytes().set(buf, dataHeap);
-      }
-      ctx = evalCtx;
-      try {
-        const out = ex.opa_eval(0, entrypoint, dataAddr, input === undefined ? 0 : dataHeap, inputLen, dataHeap + inputLen, 1);
-        return parseRegoValue(cString(out), { bigints: 'raw', sets: 'json' }) as { result?: unknown }[];
-      } finally {
-        ctx = undefined;
-      }
+      return run(input === undefined ? undefined : encoder.encode(JSON.stringify(input)), entrypoint, evalCtx);
     },
+    evaluateEncoded: (input, entrypoint, evalCtx) => run(input, entrypoint, evalCtx),
   };
 }

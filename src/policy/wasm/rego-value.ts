@@ -128,10 +128,10 @@ function compareNumbers(a: unknown, b: unknown): number {
   const x = isRawJson(a) ? BigInt((a as { rawJSON: string }).rawJSON) : (a as number | bigint);
   const y = isRawJson(b) ? BigInt((b as { rawJSON: string }).rawJSON) : (b as number | bigint);
   if (typeof x === 'bigint' || typeof y === 'bigint') {
-    if (Number.isInteger(x) && Number.isInteger(y)) {
-      const d = BigInt(x) - BigInt(y);
-      return d < 0n ? -1 : d > 0n ? 1 : 0;
-    }
+    // Exact when both are integers (a BigInt and an integral double compare as integers).
+    const bx = typeof x === 'bigint' ? x : Number.isInteger(x) ? BigInt(x) : undefined;
+    const by = typeof y === 'bigint' ? y : Number.isInteger(y) ? BigInt(y) : undefined;
+    if (bx !== undefined && by !== undefined) return bx < by ? -1 : bx > by ? 1 : 0;
     return Number(x) - Number(y);
   }
   return x - y;
