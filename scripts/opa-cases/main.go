@@ -47,6 +47,7 @@ type compiled struct {
 
 func main() {
 	opaDir := flag.String("opa-dir", "", "directory of OPA's Go module (go mod download -json ...)")
+	only := flag.String("only", "", "compile only the cases whose file or note contains this")
 	flag.Parse()
 	if *opaDir == "" {
 		fmt.Fprintln(os.Stderr, "compile-cases: -opa-dir is required")
@@ -68,6 +69,9 @@ func main() {
 		regoVersion := map[string]ast.RegoVersion{"v0": ast.RegoV0, "v1": ast.RegoV1}[version]
 		for _, tc := range cases.MustLoad(filepath.Join(root, version)).Sorted().Cases {
 			rel, _ := filepath.Rel(root, tc.Filename)
+			if *only != "" && !strings.Contains(rel, *only) && !strings.Contains(tc.Note, *only) {
+				continue
+			}
 			c := compiled{File: rel, Note: tc.Note, Data: tc.Data, Env: tc.Env, Want: want{
 				Defined: tc.WantDefined, Result: tc.WantResult, ErrorCode: tc.WantErrorCode, Error: tc.WantError,
 				SortBinding: tc.SortBindings, StrictError: tc.StrictError,

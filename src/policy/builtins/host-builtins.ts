@@ -7,6 +7,9 @@ import { jwtBuiltins } from './jwt.ts';
 import { netBuiltins } from './net.ts';
 import { timeBuiltins } from './time.ts';
 import { unitsBuiltins } from './units.ts';
+import { stringBuiltins } from './strings.ts';
+import { regexBuiltins } from './regex.ts';
+import { collectionBuiltins } from './collections.ts';
 
 /**
  * Every builtin the sidecar supplies to a policy's Wasm module, by OPA name. OPA's Wasm target
@@ -23,11 +26,14 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = Object.freez
   ...jwtBuiltins,
   ...unitsBuiltins,
   ...netBuiltins,
+  ...stringBuiltins,
+  ...regexBuiltins,
+  ...collectionBuiltins,
 });
 
 /** Names implemented by this project (not by the SDK), for the docs and the tests. */
 export const OWN_BUILTINS: readonly string[] = Object.freeze(
-  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, netBuiltins].flatMap((t) => Object.keys(t)).sort(),
+  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins].flatMap((t) => Object.keys(t)).sort(),
 );
 
 /**
