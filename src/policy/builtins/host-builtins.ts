@@ -7,9 +7,13 @@ import { jwtBuiltins } from './jwt.ts';
 import { netBuiltins } from './net.ts';
 import { timeBuiltins } from './time.ts';
 import { unitsBuiltins } from './units.ts';
+import { unitsParseBuiltins } from './units-parse.ts';
 import { stringBuiltins } from './strings.ts';
 import { regexBuiltins } from './regex.ts';
 import { collectionBuiltins } from './collections.ts';
+import { semverBuiltins } from './semver.ts';
+import { jwtVerifyBuiltins } from './jwt-verify.ts';
+import { jwtSignBuiltins } from './jwt-sign.ts';
 
 /**
  * Every builtin the sidecar supplies to a policy's Wasm module, by OPA name. OPA's Wasm target
@@ -25,15 +29,19 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = Object.freez
   ...cryptoBuiltins,
   ...jwtBuiltins,
   ...unitsBuiltins,
+  ...unitsParseBuiltins,
   ...netBuiltins,
   ...stringBuiltins,
   ...regexBuiltins,
   ...collectionBuiltins,
+  ...semverBuiltins,
+  ...jwtVerifyBuiltins,
+  ...jwtSignBuiltins,
 });
 
 /** Names implemented by this project (not by the SDK), for the docs and the tests. */
 export const OWN_BUILTINS: readonly string[] = Object.freeze(
-  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins].flatMap((t) => Object.keys(t)).sort(),
+  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins].flatMap((t) => Object.keys(t)).sort(),
 );
 
 /**

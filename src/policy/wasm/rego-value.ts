@@ -125,8 +125,8 @@ function compareLists(a: readonly unknown[], b: readonly unknown[]): number {
 }
 
 function compareNumbers(a: unknown, b: unknown): number {
-  const x = isRawJson(a) ? BigInt((a as { rawJSON: string }).rawJSON) : (a as number | bigint);
-  const y = isRawJson(b) ? BigInt((b as { rawJSON: string }).rawJSON) : (b as number | bigint);
+  const x = isRawJson(a) ? rawNumber((a as { rawJSON: string }).rawJSON) : (a as number | bigint);
+  const y = isRawJson(b) ? rawNumber((b as { rawJSON: string }).rawJSON) : (b as number | bigint);
   if (typeof x === 'bigint' || typeof y === 'bigint') {
     // Exact when both are integers (a BigInt and an integral double compare as integers).
     const bx = typeof x === 'bigint' ? x : Number.isInteger(x) ? BigInt(x) : undefined;
@@ -136,6 +136,8 @@ function compareNumbers(a: unknown, b: unknown): number {
   }
   return x - y;
 }
+
+const rawNumber = (text: string): number | bigint => (/^-?\d+$/.test(text) ? BigInt(text) : Number(text));
 
 /** Go compares strings by bytes (UTF-8), which is code-point order, not UTF-16 unit order. */
 export function compareStrings(a: string, b: string): number {
