@@ -14,6 +14,8 @@ import { collectionBuiltins } from './collections.ts';
 import { semverBuiltins } from './semver.ts';
 import { jwtVerifyBuiltins } from './jwt-verify.ts';
 import { jwtSignBuiltins } from './jwt-sign.ts';
+import { encodingBuiltins } from './encoding.ts';
+import { uriBuiltins } from './uri.ts';
 
 /**
  * Every builtin the sidecar supplies to a policy's Wasm module, by OPA name. OPA's Wasm target
@@ -37,11 +39,13 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = Object.freez
   ...semverBuiltins,
   ...jwtVerifyBuiltins,
   ...jwtSignBuiltins,
+  ...encodingBuiltins,
+  ...uriBuiltins,
 });
 
 /** Names implemented by this project (not by the SDK), for the docs and the tests. */
 export const OWN_BUILTINS: readonly string[] = Object.freeze(
-  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins].flatMap((t) => Object.keys(t)).sort(),
+  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins, encodingBuiltins, uriBuiltins].flatMap((t) => Object.keys(t)).sort(),
 );
 
 /**
