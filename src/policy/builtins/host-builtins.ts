@@ -16,6 +16,7 @@ import { jwtVerifyBuiltins } from './jwt-verify.ts';
 import { jwtSignBuiltins } from './jwt-sign.ts';
 import { encodingBuiltins } from './encoding.ts';
 import { uriBuiltins } from './uri.ts';
+import { graphqlBuiltins } from './graphql.ts';
 
 /**
  * Every builtin the sidecar supplies to a policy's Wasm module, by OPA name. OPA's Wasm target
@@ -41,11 +42,12 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = Object.freez
   ...jwtSignBuiltins,
   ...encodingBuiltins,
   ...uriBuiltins,
+  ...graphqlBuiltins,
 });
 
 /** Names implemented by this project (not by the SDK), for the docs and the tests. */
 export const OWN_BUILTINS: readonly string[] = Object.freeze(
-  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins, encodingBuiltins, uriBuiltins].flatMap((t) => Object.keys(t)).sort(),
+  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins, encodingBuiltins, uriBuiltins, graphqlBuiltins].flatMap((t) => Object.keys(t)).sort(),
 );
 
 /**
