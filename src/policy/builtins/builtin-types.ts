@@ -1,5 +1,5 @@
 import { SidecarError } from '../../errors/sidecar-error.ts';
-import { isRawJson, RegoSet } from '../wasm/rego-value.ts';
+import { isRawJson, RegoNumber, RegoSet } from '../wasm/rego-value.ts';
 
 /**
  * State shared by every builtin call of one evaluation, as OPA keeps it per query: one clock
@@ -11,8 +11,11 @@ export interface EvalContext {
   readonly memo: Map<string, unknown>;
 }
 
-/** Arguments arrive as parsed Rego values (BigInt for large integers, RegoSet for sets). */
-export type HostBuiltin = (args: readonly unknown[], ctx: EvalContext) => unknown;
+/**
+ * Arguments arrive as parsed Rego values (BigInt for large integers, RegoSet for sets), or with
+ * every number as its RegoNumber text when the builtin is marked `numberText`.
+ */
+export type HostBuiltin = ((args: readonly unknown[], ctx: EvalContext) => unknown) & { readonly numberText?: boolean };
 
 /**
  * OPA's non-strict builtin error: the call is undefined (as `opa eval` without
@@ -44,7 +47,7 @@ export function integerArg(name: string, args: readonly unknown[], i: number): b
 
 export function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'null';
-  if (typeof v === 'bigint' || typeof v === 'number' || isRawJson(v)) return 'number';
+  if (typeof v === 'bigint' || typeof v === 'number' || isRawJson(v) || v instanceof RegoNumber) return 'number';
   if (typeof v === 'string' || typeof v === 'boolean') return typeof v;
   if (Array.isArray(v)) return 'array';
   if (v instanceof RegoSet) return 'set';

@@ -46,6 +46,8 @@ const WA = (globalThis as unknown as {
 }).WebAssembly;
 
 const encoder = new TextEncoder();
+const VALUES = { bigints: 'bigint', sets: 'rego' } as const;
+const TEXT_NUMBERS = { bigints: 'bigint', sets: 'rego', numbers: 'text' } as const;
 const decoder = new TextDecoder();
 
 /**
@@ -83,7 +85,8 @@ export async function loadWasmPolicy(
     const name = names.get(id) ?? `#${id}`;
     const impl = builtins[name];
     if (!impl || !ctx) throw new SidecarError('policy_error', `builtin ${name} is not available`);
-    const args = argAddrs.map((a) => parseRegoValue(cString(ex.opa_value_dump(a)), { bigints: 'bigint', sets: 'rego' }));
+    const options = impl.numberText === true ? TEXT_NUMBERS : VALUES;
+    const args = argAddrs.map((a) => parseRegoValue(cString(ex.opa_value_dump(a)), options));
     let result: unknown;
     try {
       result = impl(args, ctx);

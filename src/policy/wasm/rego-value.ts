@@ -22,8 +22,21 @@ export class RegoSet {
  */
 export type BigIntMode = 'bigint' | 'raw';
 
+/**
+ * A number kept as the text OPA holds it in (`100.0`, `.5`, `1e3`), for the builtins whose answer
+ * depends on the text and not only the value (sprintf formats `1.0` as a float, `1` as an integer).
+ */
+export class RegoNumber {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 export interface ParseOptions {
   readonly bigints: BigIntMode;
+  /** `text`: every number as a RegoNumber (overrides `bigints`). */
+  readonly numbers?: 'text';
   /** `json`: sets become sorted arrays and keys strings (OPA's JSON form); `rego`: RegoSet kept. */
   readonly sets: 'json' | 'rego';
 }
@@ -65,6 +78,7 @@ export function encodeRegoValue(v: unknown): string {
       return JSON.stringify(v);
     case 'object': {
       if (isRawJson(v)) return (v as { rawJSON: string }).rawJSON;
+      if (v instanceof RegoNumber) return v.text;
       if (v instanceof RegoSet) return v.items.length === 0 ? 'set()' : `{${v.items.map(encodeRegoValue).join(',')}}`;
       if (Array.isArray(v)) return `[${v.map(encodeRegoValue).join(',')}]`;
       return `{${Object.entries(v as Record<string, unknown>)
@@ -109,7 +123,7 @@ export function compareValues(a: unknown, b: unknown): number {
 function rank(v: unknown): number {
   if (v === null || v === undefined) return 0;
   if (typeof v === 'boolean') return 1;
-  if (typeof v === 'number' || typeof v === 'bigint' || isRawJson(v)) return 2;
+  if (typeof v === 'number' || typeof v === 'bigint' || isRawJson(v) || v instanceof RegoNumber) return 2;
   if (typeof v === 'string') return 3;
   if (Array.isArray(v)) return 6;
   if (v instanceof RegoSet) return 8;
@@ -125,8 +139,8 @@ function compareLists(a: readonly unknown[], b: readonly unknown[]): number {
 }
 
 function compareNumbers(a: unknown, b: unknown): number {
-  const x = isRawJson(a) ? rawNumber((a as { rawJSON: string }).rawJSON) : (a as number | bigint);
-  const y = isRawJson(b) ? rawNumber((b as { rawJSON: string }).rawJSON) : (b as number | bigint);
+  const x = numeric(a);
+  const y = numeric(b);
   if (typeof x === 'bigint' || typeof y === 'bigint') {
     // Exact when both are integers (a BigInt and an integral double compare as integers).
     const bx = typeof x === 'bigint' ? x : Number.isInteger(x) ? BigInt(x) : undefined;
@@ -138,6 +152,8 @@ function compareNumbers(a: unknown, b: unknown): number {
 }
 
 const rawNumber = (text: string): number | bigint => (/^-?\d+$/.test(text) ? BigInt(text) : Number(text));
+const numeric = (v: unknown): number | bigint =>
+  isRawJson(v) ? rawNumber((v as { rawJSON: string }).rawJSON) : v instanceof RegoNumber ? rawNumber(v.text) : (v as number | bigint);
 
 /** Go compares strings by bytes (UTF-8), which is code-point order, not UTF-16 unit order. */
 export function compareStrings(a: string, b: string): number {
@@ -182,7 +198,7 @@ class Parser {
     if (c === '"') return this.string();
     if (c === '[') return this.array();
     if (c === '{') return this.objectOrSet();
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
+    if (c === '-' || c === '.' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
     for (const [word, v] of [['null', null], ['true', true], ['false', false]] as const) {
       if (this.s.startsWith(word, this.i)) {
         this.i += word.length;
@@ -209,11 +225,14 @@ class Parser {
   }
 
   number(): unknown {
-    const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(this.s.slice(this.i, this.i + 400));
+    // OPA keeps a number's text as written, so `.5` and `1.` reach the host too.
+    const m = /^-?(?:\d+(\.\d*)?|(\.\d+))([eE][+-]?\d+)?/.exec(this.s.slice(this.i, this.i + 400));
     if (!m) throw new SyntaxError(`bad number at ${this.i} in Rego value`);
     this.i += m[0].length;
+    if (this.options.numbers === 'text') return new RegoNumber(m[0]);
     const n = Number(m[0]);
-    if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(n)) {
+    if (m[2] !== undefined) return n;
+    if (m[1] === undefined && m[3] === undefined && !Number.isSafeInteger(n)) {
       return this.options.bigints === 'bigint' ? BigInt(m[0]) : rawJson(m[0]);
     }
     return n;
