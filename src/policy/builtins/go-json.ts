@@ -1,4 +1,4 @@
-import { compareStrings, isRawJson, RegoSet } from '../wasm/rego-value.ts';
+import { compareStrings, isRawJson, RegoNumber, RegoSet } from '../wasm/rego-value.ts';
 
 /**
  * A Rego value as Go's encoding/json marshals OPA's JSON form of it (ast.JSON, then json.Marshal):
@@ -16,6 +16,7 @@ function write(v: unknown, ind: { prefix: string; indent: string } | undefined, 
   if (typeof v === 'number') return goNumber(v);
   if (typeof v === 'string') return goString(v);
   if (isRawJson(v)) return (v as { rawJSON: string }).rawJSON;
+  if (v instanceof RegoNumber) return v.text;
   const items: string[] = [];
   const inner = ind ? cur + ind.indent : cur;
   let open: string;

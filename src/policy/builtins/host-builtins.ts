@@ -16,6 +16,8 @@ import { uriBuiltins } from './uri.ts';
 import { graphqlBuiltins } from './graphql.ts';
 import { sprintfBuiltins } from './sprintf.ts';
 import { yamlBuiltins } from './yaml.ts';
+import { jsonBuiltins } from './json.ts';
+import { jsonPatchBuiltins } from './json-patch.ts';
 
 /**
  * Every builtin the sidecar supplies to a policy's Wasm module, by OPA name. OPA's Wasm target
@@ -43,9 +45,11 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = Object.freez
   ...graphqlBuiltins,
   ...sprintfBuiltins,
   ...yamlBuiltins,
+  ...jsonBuiltins,
+  ...jsonPatchBuiltins,
 });
 
 /** Names implemented by this project (not by the SDK), for the docs and the tests. */
 export const OWN_BUILTINS: readonly string[] = Object.freeze(
-  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins, encodingBuiltins, uriBuiltins, graphqlBuiltins, sprintfBuiltins, yamlBuiltins].flatMap((t) => Object.keys(t)).sort(),
+  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins, encodingBuiltins, uriBuiltins, graphqlBuiltins, sprintfBuiltins, yamlBuiltins, jsonBuiltins, jsonPatchBuiltins].flatMap((t) => Object.keys(t)).sort(),
 );

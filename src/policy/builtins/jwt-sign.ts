@@ -8,7 +8,10 @@ import { ALGORITHMS, jwkKey, jwkList, signJws } from './jwt-keys.ts';
  * signed with the first key of a JWK or JWK set.
  */
 export const jwtSignBuiltins: Record<string, HostBuiltin> = {
-  'io.jwt.encode_sign': (args) => encodeSign('io.jwt.encode_sign', goJsonMarshal(args[0]), goJsonMarshal(args[1]), goJsonMarshal(args[2])),
+  'io.jwt.encode_sign': Object.assign(
+    (args: readonly unknown[]) => encodeSign('io.jwt.encode_sign', goJsonMarshal(args[0]), goJsonMarshal(args[1]), goJsonMarshal(args[2])),
+    { numberText: true },
+  ),
   'io.jwt.encode_sign_raw': (args) => {
     const name = 'io.jwt.encode_sign_raw';
     const jwk = stringArg(name, args, 2);
