@@ -5,7 +5,7 @@ import { BuiltinError, stringArg, type HostBuiltin } from './builtin-types.ts';
  * same scheme, authority, port and escape checks, and the same split into path, raw path, query
  * and fragment. Written out because WHATWG's URL (Node's) normalises and accepts differently.
  */
-interface Parsed {
+export interface Parsed {
   scheme: string;
   host: string;
   path: string;
@@ -41,9 +41,10 @@ export const uriBuiltins: Record<string, HostBuiltin> = {
   },
 };
 
-type Mode = 'path' | 'host' | 'fragment';
+export type Mode = 'path' | 'host' | 'fragment';
 
-function parseUrl(name: string, raw: string): Parsed {
+/** Go's url.Parse: throws BuiltinError(name) where Go returns an error. */
+export function parseUrl(name: string, raw: string): Parsed {
   const fail = (msg: string): never => {
     throw new BuiltinError(name, `parse ${JSON.stringify(raw)}: ${msg}`);
   };
@@ -157,7 +158,7 @@ function unescape(s: string, mode: Mode, fail: (m: string) => never): string {
   return new TextDecoder().decode(Buffer.from(bytes));
 }
 
-function escape(s: string, mode: Mode): string {
+export function escape(s: string, mode: Mode): string {
   let out = '';
   for (const b of Buffer.from(s)) {
     const c = String.fromCharCode(b);
