@@ -20,6 +20,8 @@ import { jsonBuiltins } from './json.ts';
 import { jsonPatchBuiltins } from './json-patch.ts';
 import { netMergeBuiltins } from './net-merge.ts';
 import { awsBuiltins } from './aws.ts';
+import { timeExtraBuiltins } from './time-extra.ts';
+import { timeParseBuiltins } from './time-parse.ts';
 
 /**
  * Every builtin the sidecar supplies to a policy's Wasm module, by OPA name. OPA's Wasm target
@@ -51,9 +53,11 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = Object.freez
   ...jsonPatchBuiltins,
   ...netMergeBuiltins,
   ...awsBuiltins,
+  ...timeExtraBuiltins,
+  ...timeParseBuiltins,
 });
 
 /** Names implemented by this project (not by the SDK), for the docs and the tests. */
 export const OWN_BUILTINS: readonly string[] = Object.freeze(
-  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins, encodingBuiltins, uriBuiltins, graphqlBuiltins, sprintfBuiltins, yamlBuiltins, jsonBuiltins, jsonPatchBuiltins, netMergeBuiltins, awsBuiltins].flatMap((t) => Object.keys(t)).sort(),
+  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins, encodingBuiltins, uriBuiltins, graphqlBuiltins, sprintfBuiltins, yamlBuiltins, jsonBuiltins, jsonPatchBuiltins, netMergeBuiltins, awsBuiltins, timeExtraBuiltins, timeParseBuiltins].flatMap((t) => Object.keys(t)).sort(),
 );
