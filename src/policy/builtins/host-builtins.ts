@@ -22,6 +22,7 @@ import { netMergeBuiltins } from './net-merge.ts';
 import { awsBuiltins } from './aws.ts';
 import { timeExtraBuiltins } from './time-extra.ts';
 import { timeParseBuiltins } from './time-parse.ts';
+import { cryptoKeyBuiltins } from './crypto-keys.ts';
 
 /**
  * Every builtin the sidecar supplies to a policy's Wasm module, by OPA name. OPA's Wasm target
@@ -55,9 +56,10 @@ export const HOST_BUILTINS: Readonly<Record<string, HostBuiltin>> = Object.freez
   ...awsBuiltins,
   ...timeExtraBuiltins,
   ...timeParseBuiltins,
+  ...cryptoKeyBuiltins,
 });
 
 /** Names implemented by this project (not by the SDK), for the docs and the tests. */
 export const OWN_BUILTINS: readonly string[] = Object.freeze(
-  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins, encodingBuiltins, uriBuiltins, graphqlBuiltins, sprintfBuiltins, yamlBuiltins, jsonBuiltins, jsonPatchBuiltins, netMergeBuiltins, awsBuiltins, timeExtraBuiltins, timeParseBuiltins].flatMap((t) => Object.keys(t)).sort(),
+  [timeBuiltins, cryptoBuiltins, jwtBuiltins, unitsBuiltins, unitsParseBuiltins, netBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, semverBuiltins, jwtVerifyBuiltins, jwtSignBuiltins, encodingBuiltins, uriBuiltins, graphqlBuiltins, sprintfBuiltins, yamlBuiltins, jsonBuiltins, jsonPatchBuiltins, netMergeBuiltins, awsBuiltins, timeExtraBuiltins, timeParseBuiltins, cryptoKeyBuiltins].flatMap((t) => Object.keys(t)).sort(),
 );
