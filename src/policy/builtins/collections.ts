@@ -10,7 +10,7 @@ const contains = (items: readonly unknown[], x: unknown): boolean => items.some(
 
 /**
  * OPA's object.subset, graph.reachable_paths, numbers.range_step, rand.intn and the deprecated
- * cast_* builtins (topdown/subset.go, reachable.go, numbers.go, casts.go).
+ * cast_* builtins (topdown/subset.go, reachable.go, numbers.go, casts.go), trace and opa.runtime.
  */
 export const collectionBuiltins: Record<string, HostBuiltin> = {
   'object.subset': (args) => {
@@ -71,6 +71,9 @@ export const collectionBuiltins: Record<string, HostBuiltin> = {
   cast_object: (args) => (typeName(args[0]) === 'object' ? args[0] : castError('cast_object', args[0], 'object')),
   // Wasm has no tracer: trace only checks its operand and succeeds, as OPA does without tracing.
   trace: (args) => (stringArg('trace', args, 0), true),
+  // OPA embedded without runtime information answers {}: the sidecar shows policies neither its
+  // environment (secrets) nor its configuration.
+  'opa.runtime': () => ({}),
 };
 
 function castError(name: string, v: unknown, want: string): never {
