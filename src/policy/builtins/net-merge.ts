@@ -12,7 +12,7 @@ import { formatIp, parseAddr, parseCidr } from './net.ts';
 const V4_PREFIX = 0xffffn << 32n;
 const ALL = (1n << 128n) - 1n;
 
-interface Net { readonly first: bigint; readonly last: bigint; readonly v4: boolean }
+interface Net { readonly first: bigint; readonly last: bigint; readonly v4: boolean; readonly text?: string }
 
 function toBig(bytes: Uint8Array): bigint {
   let n = 0n;
@@ -40,7 +40,9 @@ function mergeElement(v: unknown): Net {
   if (ip) {
     const v4 = ip.length === 4 ? ip : undefined;
     if (!v4) throw new BuiltinError('net.cidr_merge', 'IPv6 invalid: needs prefix length');
-    return range(v4, v4[0]! < 0x80 ? 8 : v4[0]! < 0xc0 ? 16 : v4[0]! < 0xe0 ? 24 : 32);
+    const bits = v4[0]! < 0x80 ? 8 : v4[0]! < 0xc0 ? 16 : v4[0]! < 0xe0 ? 24 : 32;
+    // Left unmerged, OPA writes Go's IPNet of the address as given: its host bits stay.
+    return { ...range(v4, bits), text: `${v4.join('.')}/${bits}` };
   }
   const r = cidrRange(v);
   if (!r) throw new BuiltinError('net.cidr_merge', `invalid CIDR address: ${v}`);
@@ -100,13 +102,17 @@ export const netMergeBuiltins: Record<string, HostBuiltin> = {
     const v = args[0];
     if (!Array.isArray(v) && !(v instanceof RegoSet)) throw new BuiltinError('net.cidr_merge', 'operand must be an array');
     const nets = (Array.isArray(v) ? v : v.items).map(mergeElement).sort((x, y) => (x.first < y.first ? -1 : x.first > y.first ? 1 : 0));
-    const merged: { first: bigint; last: bigint }[] = [];
+    const merged: { first: bigint; last: bigint; only?: Net | undefined }[] = [];
     for (const n of nets) {
       const top = merged[merged.length - 1];
-      if (top && n.first <= top.last + 1n) top.last = n.last > top.last ? n.last : top.last;
-      else merged.push({ first: n.first, last: n.last });
+      if (top && n.first <= top.last + 1n) {
+        top.last = n.last > top.last ? n.last : top.last;
+        top.only = undefined;
+      } else {
+        merged.push({ first: n.first, last: n.last, only: n });
+      }
     }
-    return new RegoSet(merged.flatMap((r) => cover(r.first, r.last)));
+    return new RegoSet(merged.flatMap((r) => (r.only?.text !== undefined ? [r.only.text] : cover(r.first, r.last))));
   },
   'net.cidr_contains_matches': (args) => {
     const out: unknown[][] = [];

@@ -34,7 +34,16 @@ export const yamlBuiltins: Record<string, HostBuiltin> = {
 function firstDocument(text: string): Document | undefined {
   const docs = parseAllDocuments(text, { version: '1.2', merge: true, uniqueKeys: false, intAsBigInt: true });
   if (!Array.isArray(docs)) return undefined; // an empty stream
-  for (const d of docs) if (d.errors.length > 0) throw new Error(d.errors[0]!.message);
+  for (const d of docs) {
+    if (d.errors.length > 0) throw new Error(d.errors[0]!.message);
+    // go-yaml refuses a mapping entry with an empty key (`: a`, `{:}`); the yaml package reads it as null.
+    visit(d, {
+      Pair(_key, pair) {
+        const k = pair.key as { source?: unknown } | null;
+        if (k === null || k.source === '') throw new Error('did not find expected key');
+      },
+    });
+  }
   const first = docs[0];
   if (first === undefined) return undefined;
   // go-yaml decodes an unquoted timestamp as time.Time; OPA keeps it as the string it was.
