@@ -3,7 +3,7 @@ import { HOST_BUILTINS } from '../../src/policy/builtins/host-builtins.ts';
 import { newEvalContext } from '../../src/policy/builtins/eval-context.ts';
 import type { HostBuiltin } from '../../src/policy/builtins/builtin-types.ts';
 import { loadWasmPolicy } from '../../src/policy/wasm/load-wasm-policy.ts';
-import { parseRegoValue } from '../../src/policy/wasm/rego-value.ts';
+import { parseRegoValue } from '../../src/policy/wasm/parse-rego-value.ts';
 import type { CompiledCase, Outcome } from './compare.ts';
 
 /** A case the engine refused to load, or the result of evaluating it. */

@@ -1,6 +1,7 @@
 import { SidecarError } from '../../errors/sidecar-error.ts';
 import { BuiltinError, type EvalContext, type HostBuiltin } from '../builtins/builtin-types.ts';
-import { encodeRegoValue, parseRegoValue } from './rego-value.ts';
+import { encodeRegoValue } from './rego-value.ts';
+import { parseRegoValue } from './parse-rego-value.ts';
 
 export interface WasmPolicy {
   /** Entrypoint name → id, from the module's `entrypoints()` export. */

@@ -1,7 +1,8 @@
 /**
- * Rego values as text, both ways. OPA's Wasm exports `opa_value_dump` / `opa_value_parse`, whose
- * text is JSON plus sets (`{"a", "b"}`, `set()`) and non-string object keys. Going through this
- * text instead of `opa_json_dump` keeps what JSON loses:
+ * Rego values in JS and as text. OPA's Wasm exports `opa_value_dump` / `opa_value_parse`, whose
+ * text is JSON plus sets (`{"a", "b"}`, `set()`) and non-string object keys (read by
+ * parse-rego-value.ts, written by encodeRegoValue). Going through this text instead of
+ * `opa_json_dump` keeps what JSON loses:
  *
  * - sets stay sets, so a set result becomes an array sorted in OPA's order, as `opa eval` and
  *   OPA's REST API print it (the Wasm heap iterates sets in hash order);
@@ -31,23 +32,6 @@ export class RegoNumber {
   constructor(text: string) {
     this.text = text;
   }
-}
-
-export interface ParseOptions {
-  readonly bigints: BigIntMode;
-  /** `text`: every number as a RegoNumber (overrides `bigints`). */
-  readonly numbers?: 'text';
-  /** `json`: sets become sorted arrays and keys strings (OPA's JSON form); `rego`: RegoSet kept. */
-  readonly sets: 'json' | 'rego';
-}
-
-/** Parses the text of `opa_value_dump` (or plain JSON). Throws on malformed text. */
-export function parseRegoValue(text: string, options: ParseOptions): unknown {
-  const p = new Parser(text, options);
-  const v = p.value();
-  p.ws();
-  if (p.i !== text.length) throw new SyntaxError(`unexpected text at ${p.i} in Rego value`);
-  return v;
 }
 
 /**
@@ -171,132 +155,12 @@ export function compareStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
-function rawJson(source: string): unknown {
+export function rawJson(source: string): unknown {
   return (JSON as unknown as { rawJSON(s: string): unknown }).rawJSON(source);
 }
 
 export function isRawJson(v: unknown): boolean {
   return (JSON as unknown as { isRawJSON(v: unknown): boolean }).isRawJSON(v);
-}
-
-class Parser {
-  i = 0;
-  readonly s: string;
-  readonly options: ParseOptions;
-  constructor(s: string, options: ParseOptions) {
-    this.s = s;
-    this.options = options;
-  }
-
-  ws(): void {
-    while (this.i < this.s.length && ' \t\n\r'.includes(this.s[this.i]!)) this.i++;
-  }
-
-  value(): unknown {
-    this.ws();
-    const c = this.s[this.i];
-    if (c === '"') return this.string();
-    if (c === '[') return this.array();
-    if (c === '{') return this.objectOrSet();
-    if (c === '-' || c === '.' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
-    for (const [word, v] of [['null', null], ['true', true], ['false', false]] as const) {
-      if (this.s.startsWith(word, this.i)) {
-        this.i += word.length;
-        return v;
-      }
-    }
-    if (this.s.startsWith('set()', this.i)) {
-      this.i += 5;
-      return this.set([]);
-    }
-    throw new SyntaxError(`unexpected '${c ?? 'end'}' at ${this.i} in Rego value`);
-  }
-
-  string(): string {
-    const start = this.i++;
-    while (this.i < this.s.length) {
-      const c = this.s[this.i];
-      if (c === '\\') this.i += 2;
-      else if (c === '"') break;
-      else this.i++;
-    }
-    this.i++;
-    return JSON.parse(this.s.slice(start, this.i)) as string;
-  }
-
-  number(): unknown {
-    // OPA keeps a number's text as written, so `.5` and `1.` reach the host too.
-    const m = /^-?(?:\d+(\.\d*)?|(\.\d+))([eE][+-]?\d+)?/.exec(this.s.slice(this.i, this.i + 400));
-    if (!m) throw new SyntaxError(`bad number at ${this.i} in Rego value`);
-    this.i += m[0].length;
-    if (this.options.numbers === 'text') return new RegoNumber(m[0]);
-    const n = Number(m[0]);
-    if (m[2] !== undefined) return n;
-    if (m[1] === undefined && m[3] === undefined && !Number.isSafeInteger(n)) {
-      return this.options.bigints === 'bigint' ? BigInt(m[0]) : rawJson(m[0]);
-    }
-    return n;
-  }
-
-  array(): unknown[] {
-    this.i++;
-    const out: unknown[] = [];
-    this.ws();
-    if (this.s[this.i] === ']') {
-      this.i++;
-      return out;
-    }
-    for (;;) {
-      out.push(this.value());
-      this.ws();
-      const c = this.s[this.i++];
-      if (c === ']') return out;
-      if (c !== ',') throw new SyntaxError(`expected ',' or ']' at ${this.i - 1} in Rego value`);
-    }
-  }
-
-  objectOrSet(): unknown {
-    this.i++;
-    this.ws();
-    if (this.s[this.i] === '}') {
-      this.i++;
-      return {};
-    }
-    const first = this.value();
-    this.ws();
-    if (this.s[this.i] === ':') {
-      const obj: Record<string, unknown> = {};
-      let key = first;
-      for (;;) {
-        this.i++; // ':'
-        obj[this.keyOf(key)] = this.value();
-        this.ws();
-        const c = this.s[this.i++];
-        if (c === '}') return obj;
-        if (c !== ',') throw new SyntaxError(`expected ',' or '}' at ${this.i - 1} in Rego value`);
-        key = this.value();
-        this.ws();
-        if (this.s[this.i] !== ':') throw new SyntaxError(`expected ':' at ${this.i} in Rego value`);
-      }
-    }
-    const items = [first];
-    for (;;) {
-      const c = this.s[this.i++];
-      if (c === '}') return this.set(items);
-      if (c !== ',') throw new SyntaxError(`expected ',' or '}' at ${this.i - 1} in Rego value`);
-      items.push(this.value());
-      this.ws();
-    }
-  }
-
-  set(items: unknown[]): unknown {
-    const set = new RegoSet(items);
-    return this.options.sets === 'rego' ? set : [...set.items];
-  }
-
-  keyOf(k: unknown): string {
-    return typeof k === 'string' ? k : encodeRegoValue(k);
-  }
 }
 
 /** A value with RegoSets turned into sorted arrays (OPA's JSON form). */
