@@ -47,7 +47,12 @@ export function regoString(v: unknown): string {
 
 const goType = (a: Arg): string => (a.kind === 'int' ? (a.big ? '*big.Int' : 'int64') : a.kind === 'float' ? 'float64' : 'string');
 const argText = (a: Arg): string => (a.kind === 'float' ? formatFloat(a.v, 'g', -1) : String(a.v));
-const badVerb = (verb: string, a: Arg): string => `%!${verb}(${a.kind === 'int' && a.big ? 'big.Int' : goType(a)}=${argText(a)})`;
+/** Go's badVerb: the verb, the type and the value as %v with the same flags and width. */
+const badVerb = (verb: string, a: Arg, spec: Spec): string => {
+  // big.Int formats its own bad verbs, without flags.
+  const v = a.kind === 'float' ? formatFloat(a.v, 'v', spec) : a.kind === 'int' ? (a.big ? String(a.v) : formatInteger(a.v, 'v', spec)) : pad(a.v, spec, false);
+  return `%!${verb}(${a.kind === 'int' && a.big ? 'big.Int' : goType(a)}=${v})`;
+};
 
 /** Go's fmt.Sprintf for the argument types OPA passes. */
 export function goSprintf(format: string, args: readonly Arg[]): string {
@@ -72,16 +77,22 @@ export function goSprintf(format: string, args: readonly Arg[]): string {
       else if (c === '0') spec.zero = true;
       else break;
     }
+    // Go's parsenum and intFromArg: numbers beyond 1e6 are refused, which also bounds the output.
     const num = (): number | undefined => {
       if (format[i] === '*') {
         i++;
         const a = args[argi++];
-        return a?.kind === 'int' && !a.big ? Number(a.v) : NaN;
+        return a?.kind === 'int' && !a.big && a.v <= 1_000_000n && a.v >= -1_000_000n ? Number(a.v) : NaN;
       }
-      const m = /^\d+/.exec(format.slice(i));
-      if (!m) return undefined;
-      i += m[0].length;
-      return Number(m[0]);
+      let n: number | undefined;
+      for (; i < format.length && format[i]! >= '0' && format[i]! <= '9'; i++) {
+        if ((n ?? 0) > 1_000_000) {
+          i = format.length; // Go gives up on the rest of the format: %!(NOVERB)
+          return undefined;
+        }
+        n = (n ?? 0) * 10 + Number(format[i]);
+      }
+      return n;
     };
     spec.width = num();
     if (format[i] === '.') {
@@ -125,14 +136,14 @@ export function goSprintf(format: string, args: readonly Arg[]): string {
 function formatOne(verb: string, a: Arg, spec: Spec): string {
   if (a.kind === 'string') {
     if (verb === 'v' || verb === 's' || verb === 'q' || verb === 'x' || verb === 'X') return formatString(verb, a.v, spec);
-    return badVerb(verb, a);
+    return badVerb(verb, a, spec);
   }
   if (a.kind === 'int') {
     const ok = a.big ? 'bodOxXsv' : 'bcdoOqxXUv';
-    if (!ok.includes(verb)) return badVerb(verb, a);
+    if (!ok.includes(verb)) return badVerb(verb, a, spec);
     return formatInteger(a.v, verb === 's' ? 'd' : verb, spec);
   }
-  if (!'beEfFgGxXv'.includes(verb)) return badVerb(verb, a);
+  if (!'beEfFgGxXv'.includes(verb)) return badVerb(verb, a, spec);
   return formatFloat(a.v, verb, spec);
 }
 
