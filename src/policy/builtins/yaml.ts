@@ -1,4 +1,5 @@
-import { parseAllDocuments, stringify, visit, type Document } from 'yaml';
+import { parseAllDocuments, visit, type Document } from 'yaml';
+import { goYamlMarshal } from './yaml-style.ts';
 import { BuiltinError, stringArg, type HostBuiltin } from './builtin-types.ts';
 import { RegoNumber, RegoSet } from '../wasm/rego-value.ts';
 
@@ -28,7 +29,7 @@ export const yamlBuiltins: Record<string, HostBuiltin> = {
       throw new BuiltinError('yaml.unmarshal', (err as Error).message);
     }
   },
-  'yaml.marshal': Object.assign((args: readonly unknown[]) => stringify(plain(args[0]), { indent: 2, indentSeq: true, lineWidth: 0, sortMapEntries: true }), { numberText: true }),
+  'yaml.marshal': Object.assign((args: readonly unknown[]) => goYamlMarshal(plain(args[0])), { numberText: true }),
 };
 
 function firstDocument(text: string): Document | undefined {
