@@ -1,10 +1,11 @@
 import type { Wall } from './time.ts';
+import { tzAbbreviation } from './tz-abbreviation.ts';
 
 /**
  * Go's time.Format with its reference-time layouts (time/format.go: the same tokens, tried in the
- * same order), and OPA's named layouts. Zone abbreviations (`MST`) come from ICU, which names
- * fewer zones than Go's tzdata: where ICU has none, the numeric form Go uses for such zones
- * (`+03`) is written.
+ * same order), and OPA's named layouts. Zone abbreviations (`MST`) come from the system's tzdata,
+ * as Go's do (tz-abbreviation.ts); without it, from ICU, which names fewer zones: where ICU has
+ * none, the numeric form Go uses for such zones (`+03`) is written.
  */
 export const NAMED_LAYOUTS: Readonly<Record<string, string>> = {
   ANSIC: 'Mon Jan _2 15:04:05 2006',
@@ -32,6 +33,8 @@ const pad = (n: number, w: number, c = '0'): string => (n < 0 ? `-${String(-n).p
 
 function zoneName(tz: string | undefined, ns: bigint, offset: number): string {
   if (tz === undefined) return 'UTC';
+  const fromTzdata = tzAbbreviation(tz, offset, Number(ns / 1_000_000_000n));
+  if (fromTzdata !== undefined) return fromTzdata;
   try {
     const f = new Intl.DateTimeFormat('en-US', { ...(tz === 'Local' ? {} : { timeZone: tz }), timeZoneName: 'short' });
     const name = f.formatToParts(new Date(Number(ns / 1_000_000n))).find((p) => p.type === 'timeZoneName')?.value ?? '';
