@@ -1,6 +1,6 @@
 import { SidecarError } from '../errors/sidecar-error.ts';
 import type { Bundle } from './read-bundle.ts';
-import { HOST_BUILTINS } from './builtins/host-builtins.ts';
+import { HOST_BUILTINS, UNSUPPORTED_BUILTINS } from './builtins/host-builtins.ts';
 import { newEvalContext } from './builtins/eval-context.ts';
 import { loadWasmPolicy, type WasmPolicy } from './wasm/load-wasm-policy.ts';
 
@@ -55,9 +55,10 @@ export async function createPolicyEngine(bundle: Bundle, options: EngineOptions)
   }
   const missing = policy.builtins.filter((name) => HOST_BUILTINS[name] === undefined);
   if (missing.length > 0) {
+    const why = missing.filter((name) => UNSUPPORTED_BUILTINS[name] !== undefined).map((name) => `; ${name}: ${UNSUPPORTED_BUILTINS[name]}`);
     throw new SidecarError(
       'bundle_error',
-      `bundle policy uses builtins this sidecar does not implement: ${missing.join(', ')} (supported: see docs/policy-lifecycle.md#builtins)`,
+      `bundle policy uses builtins this sidecar does not implement: ${missing.join(', ')}${why.join('')} (see docs/policy-lifecycle.md#builtins)`,
       { expose: true },
     );
   }

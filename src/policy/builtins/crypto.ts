@@ -23,11 +23,11 @@ export const cryptoBuiltins: Record<string, HostBuiltin> = {
   },
   // One random (version 4) UUID per distinct key and evaluation, as OPA caches it per query.
   'uuid.rfc4122': (args, ctx) => {
-    const key = encodeRegoValue(args[0]);
-    let id = ctx.uuids.get(key);
+    const key = `uuid.rfc4122\u0000${encodeRegoValue(args[0])}`;
+    let id = ctx.memo.get(key);
     if (id === undefined) {
       id = randomUUID();
-      ctx.uuids.set(key, id);
+      ctx.memo.set(key, id);
     }
     return id;
   },

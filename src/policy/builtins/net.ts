@@ -35,7 +35,7 @@ export function parseCidr(s: string): { bytes: Uint8Array; prefix: number } | un
 }
 
 /** netip.ParseAddr: dotted IPv4 without leading zeros, or IPv6 (no zone). */
-function parseAddr(s: string): Uint8Array | undefined {
+export function parseAddr(s: string): Uint8Array | undefined {
   if (!s.includes(':')) return parseV4(s);
   return parseV6(s);
 }
@@ -103,7 +103,7 @@ function fromBigInt(n: bigint, len: number): Uint8Array {
 }
 
 /** Go's net.IP.String: dotted IPv4 (also for IPv4-mapped IPv6), otherwise RFC 5952. */
-function formatIp(b: Uint8Array): string {
+export function formatIp(b: Uint8Array): string {
   if (b.length === 4) return b.join('.');
   if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return b.subarray(12).join('.');
   const groups = Array.from({ length: 8 }, (_, i) => (b[2 * i]! << 8) | b[2 * i + 1]!);

@@ -9,13 +9,13 @@ import { BuiltinError, INT64_MAX, INT64_MIN, integerArg, stringArg, typeName, ty
 const NS = 1_000_000_000n;
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-interface Zoned {
+export interface Zoned {
   readonly ns: bigint;
   /** undefined = UTC; 'Local' = the process time zone; otherwise an IANA name. */
   readonly tz: string | undefined;
 }
 
-interface Wall {
+export interface Wall {
   readonly year: number;
   readonly month: number;
   readonly day: number;
@@ -103,7 +103,7 @@ function checkRange(name: string, ns: bigint): bigint {
 }
 
 /** OPA's tzTime: `ns` or `[ns, tz]`, ns an exact integer. */
-function zoned(name: string, v: unknown): Zoned {
+export function zoned(name: string, v: unknown): Zoned {
   let n: unknown = v;
   let tz: string | undefined;
   if (Array.isArray(v)) {
@@ -128,7 +128,7 @@ function checkInt64(name: string, ns: bigint): bigint {
   return ns;
 }
 
-function wallOf(z: Zoned): Wall {
+export function wallOf(z: Zoned): Wall {
   const secs = floorDiv(z.ns, NS);
   const local = secs + BigInt(zoneOffsetAt(z.tz, secs));
   const days = floorDiv(local, 86400n);
@@ -172,7 +172,7 @@ function formatter(name: string, tz: string | undefined): Intl.DateTimeFormat {
 }
 
 /** Seconds east of UTC in `tz` at the instant `secs` (0 for UTC). */
-function zoneOffsetAt(tz: string | undefined, secs: bigint): number {
+export function zoneOffsetAt(tz: string | undefined, secs: bigint): number {
   if (tz === undefined) return 0;
   const ms = Number(secs) * 1000;
   const parts: Record<string, string> = {};
@@ -187,12 +187,12 @@ function isLeap(y: number): boolean {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 }
 
-function daysIn(year: number, month: number): number {
+export function daysIn(year: number, month: number): number {
   return [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-function daysFromCivil(year: bigint, month: number, day: number): bigint {
+export function daysFromCivil(year: bigint, month: number, day: number): bigint {
   const y = month <= 2 ? year - 1n : year;
   const era = floorDiv(y, 400n);
   const yoe = y - era * 400n;

@@ -45,17 +45,21 @@ export const unitsBuiltins: Record<string, HostBuiltin> = {
   },
 };
 
-/** Go's extractNumAndUnit: digits, '.', and an exponent of at most six digits, then the unit. */
-function splitNumAndUnit(s: string): [string, string] {
+/**
+ * Go's extractNumAndUnit (topdown/parse_bytes.go): digits, '.', and an exponent of at most six
+ * digits, then the unit. `name` is the builtin whose error this is.
+ */
+export function splitNumAndUnit(s: string, name = NAME): [string, string] {
   let boundary = -1;
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     const isNum = (c >= '0' && c <= '9') || c === '.';
-    if (!isNum && c !== 'e' && c !== '+' && c !== '-') {
+    const isExp = c === 'e' || c === 'E';
+    if (!isNum && !isExp && c !== '+' && c !== '-') {
       boundary = i;
       break;
     }
-    if (c === 'e') {
+    if (isExp) {
       const next = s[i + 1];
       if (next === undefined || !((next >= '0' && next <= '9') || next === '+' || next === '-')) {
         boundary = i;
@@ -64,7 +68,7 @@ function splitNumAndUnit(s: string): [string, string] {
       if (next === '+' || next === '-') i++;
       let end = i + 1;
       while (end < s.length && s[end]! >= '0' && s[end]! <= '9') end++;
-      if (end - (i + 1) > 6) throw new BuiltinError(NAME, 'exponent too large');
+      if (end - (i + 1) > 6) throw new BuiltinError(name, 'exponent too large');
     }
   }
   if (boundary === -1) return [s, ''];

@@ -1,6 +1,7 @@
 import { SidecarError } from '../../errors/sidecar-error.ts';
 import { BuiltinError, type EvalContext, type HostBuiltin } from '../builtins/builtin-types.ts';
-import { encodeRegoValue, parseRegoValue } from './rego-value.ts';
+import { encodeRegoValue } from './rego-value.ts';
+import { parseRegoValue } from './parse-rego-value.ts';
 
 export interface WasmPolicy {
   /** Entrypoint name → id, from the module's `entrypoints()` export. */
@@ -13,6 +14,8 @@ export interface WasmPolicy {
    * result set with sets as sorted arrays and big integers as JSON.rawJSON. Synchronous.
    */
   evaluate(input: unknown, entrypoint: number, ctx: EvalContext): { result?: unknown }[];
+  /** As `evaluate`, with the input already written as Rego value text (JSON, or with sets). */
+  evaluateEncoded(input: Uint8Array | undefined, entrypoint: number, ctx: EvalContext): { result?: unknown }[];
 }
 
 interface Exports {
@@ -44,6 +47,8 @@ const WA = (globalThis as unknown as {
 }).WebAssembly;
 
 const encoder = new TextEncoder();
+const VALUES = { bigints: 'bigint', sets: 'rego' } as const;
+const TEXT_NUMBERS = { bigints: 'bigint', sets: 'rego', numbers: 'text' } as const;
 const decoder = new TextDecoder();
 
 /**
@@ -83,7 +88,8 @@ export async function loadWasmPolicy(
     const name = names.get(id) ?? `#${id}`;
     const impl = builtins[name];
     if (!impl || !ctx) throw new SidecarError('policy_error', `builtin ${name} is not available`);
-    const args = argAddrs.map((a) => parseRegoValue(cString(ex.opa_value_dump(a)), { bigints: 'bigint', sets: 'rego' }));
+    const options = impl.numberText === true ? TEXT_NUMBERS : VALUES;
+    const args = argAddrs.map((a) => parseRegoValue(cString(ex.opa_value_dump(a)), options));
     let result: unknown;
     try {
       result = impl(args, ctx);
@@ -132,6 +138,24 @@ export async function loadWasmPolicy(
   })();
   let dataHeap = ex.opa_heap_ptr_get();
 
+  // Input goes right above the data, as the SDK does for ABI 1.2; opa_eval parses it there and
+  // every allocation of this evaluation is dropped by the next one.
+  const run = (input: Uint8Array | undefined, entrypoint: number, evalCtx: EvalContext): { result?: unknown }[] => {
+    const inputLen = input === undefined ? 0 : input.length;
+    if (input !== undefined) {
+      const missing = dataHeap + inputLen - memory.buffer.byteLength;
+      if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+      bytes().set(input, dataHeap);
+    }
+    ctx = evalCtx;
+    try {
+      const out = ex.opa_eval(0, entrypoint, dataAddr, input === undefined ? 0 : dataHeap, inputLen, dataHeap + inputLen, 1);
+      return parseRegoValue(cString(out), { bigints: 'raw', sets: 'json' }) as { result?: unknown }[];
+    } finally {
+      ctx = undefined;
+    }
+  };
+
   return {
     entrypoints,
     builtins: Object.freeze(Object.keys(builtinIds).sort()),
@@ -143,23 +167,8 @@ export async function loadWasmPolicy(
       dataHeap = ex.opa_heap_ptr_get();
     },
     evaluate(input, entrypoint, evalCtx) {
-      // Input goes right above the data, as the SDK does for ABI 1.2; opa_eval parses it there
-      // and every allocation of this evaluation is dropped by the next one.
-      let inputLen = 0;
-      if (input !== undefined) {
-        const buf = encoder.encode(JSON.stringify(input));
-        inputLen = buf.length;
-        const missing = dataHeap + inputLen - memory.buffer.byteLength;
-        if (missing > 0) memory.grow(Math.ceil(missing / 65536));
-        bytes().set(buf, dataHeap);
-      }
-      ctx = evalCtx;
-      try {
-        const out = ex.opa_eval(0, entrypoint, dataAddr, input === undefined ? 0 : dataHeap, inputLen, dataHeap + inputLen, 1);
-        return parseRegoValue(cString(out), { bigints: 'raw', sets: 'json' }) as { result?: unknown }[];
-      } finally {
-        ctx = undefined;
-      }
+      return run(input === undefined ? undefined : encoder.encode(JSON.stringify(input)), entrypoint, evalCtx);
     },
+    evaluateEncoded: (input, entrypoint, evalCtx) => run(input, entrypoint, evalCtx),
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Rego values as text, both ways. OPA's Wasm exports `opa_value_dump` / `opa_value_parse`, whose
- * text is JSON plus sets (`{"a", "b"}`, `set()`) and non-string object keys. Going through this
- * text instead of `opa_json_dump` keeps what JSON loses:
+ * Rego values in JS and as text. OPA's Wasm exports `opa_value_dump` / `opa_value_parse`, whose
+ * text is JSON plus sets (`{"a", "b"}`, `set()`) and non-string object keys (read by
+ * parse-rego-value.ts, written by encodeRegoValue). Going through this text instead of
+ * `opa_json_dump` keeps what JSON loses:
  *
  * - sets stay sets, so a set result becomes an array sorted in OPA's order, as `opa eval` and
  *   OPA's REST API print it (the Wasm heap iterates sets in hash order);
@@ -22,19 +23,15 @@ export class RegoSet {
  */
 export type BigIntMode = 'bigint' | 'raw';
 
-export interface ParseOptions {
-  readonly bigints: BigIntMode;
-  /** `json`: sets become sorted arrays and keys strings (OPA's JSON form); `rego`: RegoSet kept. */
-  readonly sets: 'json' | 'rego';
-}
-
-/** Parses the text of `opa_value_dump` (or plain JSON). Throws on malformed text. */
-export function parseRegoValue(text: string, options: ParseOptions): unknown {
-  const p = new Parser(text, options);
-  const v = p.value();
-  p.ws();
-  if (p.i !== text.length) throw new SyntaxError(`unexpected text at ${p.i} in Rego value`);
-  return v;
+/**
+ * A number kept as the text OPA holds it in (`100.0`, `.5`, `1e3`), for the builtins whose answer
+ * depends on the text and not only the value (sprintf formats `1.0` as a float, `1` as an integer).
+ */
+export class RegoNumber {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 /**
@@ -65,6 +62,7 @@ export function encodeRegoValue(v: unknown): string {
       return JSON.stringify(v);
     case 'object': {
       if (isRawJson(v)) return (v as { rawJSON: string }).rawJSON;
+      if (v instanceof RegoNumber) return v.text;
       if (v instanceof RegoSet) return v.items.length === 0 ? 'set()' : `{${v.items.map(encodeRegoValue).join(',')}}`;
       if (Array.isArray(v)) return `[${v.map(encodeRegoValue).join(',')}]`;
       return `{${Object.entries(v as Record<string, unknown>)
@@ -109,7 +107,7 @@ export function compareValues(a: unknown, b: unknown): number {
 function rank(v: unknown): number {
   if (v === null || v === undefined) return 0;
   if (typeof v === 'boolean') return 1;
-  if (typeof v === 'number' || typeof v === 'bigint' || isRawJson(v)) return 2;
+  if (typeof v === 'number' || typeof v === 'bigint' || isRawJson(v) || v instanceof RegoNumber) return 2;
   if (typeof v === 'string') return 3;
   if (Array.isArray(v)) return 6;
   if (v instanceof RegoSet) return 8;
@@ -125,17 +123,21 @@ function compareLists(a: readonly unknown[], b: readonly unknown[]): number {
 }
 
 function compareNumbers(a: unknown, b: unknown): number {
-  const x = isRawJson(a) ? BigInt((a as { rawJSON: string }).rawJSON) : (a as number | bigint);
-  const y = isRawJson(b) ? BigInt((b as { rawJSON: string }).rawJSON) : (b as number | bigint);
+  const x = numeric(a);
+  const y = numeric(b);
   if (typeof x === 'bigint' || typeof y === 'bigint') {
-    if (Number.isInteger(x) && Number.isInteger(y)) {
-      const d = BigInt(x) - BigInt(y);
-      return d < 0n ? -1 : d > 0n ? 1 : 0;
-    }
+    // Exact when both are integers (a BigInt and an integral double compare as integers).
+    const bx = typeof x === 'bigint' ? x : Number.isInteger(x) ? BigInt(x) : undefined;
+    const by = typeof y === 'bigint' ? y : Number.isInteger(y) ? BigInt(y) : undefined;
+    if (bx !== undefined && by !== undefined) return bx < by ? -1 : bx > by ? 1 : 0;
     return Number(x) - Number(y);
   }
   return x - y;
 }
+
+const rawNumber = (text: string): number | bigint => (/^-?\d+$/.test(text) ? BigInt(text) : Number(text));
+const numeric = (v: unknown): number | bigint =>
+  isRawJson(v) ? rawNumber((v as { rawJSON: string }).rawJSON) : v instanceof RegoNumber ? rawNumber(v.text) : (v as number | bigint);
 
 /** Go compares strings by bytes (UTF-8), which is code-point order, not UTF-16 unit order. */
 export function compareStrings(a: string, b: string): number {
@@ -153,129 +155,12 @@ export function compareStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
-function rawJson(source: string): unknown {
+export function rawJson(source: string): unknown {
   return (JSON as unknown as { rawJSON(s: string): unknown }).rawJSON(source);
 }
 
 export function isRawJson(v: unknown): boolean {
   return (JSON as unknown as { isRawJSON(v: unknown): boolean }).isRawJSON(v);
-}
-
-class Parser {
-  i = 0;
-  readonly s: string;
-  readonly options: ParseOptions;
-  constructor(s: string, options: ParseOptions) {
-    this.s = s;
-    this.options = options;
-  }
-
-  ws(): void {
-    while (this.i < this.s.length && ' \t\n\r'.includes(this.s[this.i]!)) this.i++;
-  }
-
-  value(): unknown {
-    this.ws();
-    const c = this.s[this.i];
-    if (c === '"') return this.string();
-    if (c === '[') return this.array();
-    if (c === '{') return this.objectOrSet();
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
-    for (const [word, v] of [['null', null], ['true', true], ['false', false]] as const) {
-      if (this.s.startsWith(word, this.i)) {
-        this.i += word.length;
-        return v;
-      }
-    }
-    if (this.s.startsWith('set()', this.i)) {
-      this.i += 5;
-      return this.set([]);
-    }
-    throw new SyntaxError(`unexpected '${c ?? 'end'}' at ${this.i} in Rego value`);
-  }
-
-  string(): string {
-    const start = this.i++;
-    while (this.i < this.s.length) {
-      const c = this.s[this.i];
-      if (c === '\\') this.i += 2;
-      else if (c === '"') break;
-      else this.i++;
-    }
-    this.i++;
-    return JSON.parse(this.s.slice(start, this.i)) as string;
-  }
-
-  number(): unknown {
-    const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(this.s.slice(this.i, this.i + 400));
-    if (!m) throw new SyntaxError(`bad number at ${this.i} in Rego value`);
-    this.i += m[0].length;
-    const n = Number(m[0]);
-    if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(n)) {
-      return this.options.bigints === 'bigint' ? BigInt(m[0]) : rawJson(m[0]);
-    }
-    return n;
-  }
-
-  array(): unknown[] {
-    this.i++;
-    const out: unknown[] = [];
-    this.ws();
-    if (this.s[this.i] === ']') {
-      this.i++;
-      return out;
-    }
-    for (;;) {
-      out.push(this.value());
-      this.ws();
-      const c = this.s[this.i++];
-      if (c === ']') return out;
-      if (c !== ',') throw new SyntaxError(`expected ',' or ']' at ${this.i - 1} in Rego value`);
-    }
-  }
-
-  objectOrSet(): unknown {
-    this.i++;
-    this.ws();
-    if (this.s[this.i] === '}') {
-      this.i++;
-      return {};
-    }
-    const first = this.value();
-    this.ws();
-    if (this.s[this.i] === ':') {
-      const obj: Record<string, unknown> = {};
-      let key = first;
-      for (;;) {
-        this.i++; // ':'
-        obj[this.keyOf(key)] = this.value();
-        this.ws();
-        const c = this.s[this.i++];
-        if (c === '}') return obj;
-        if (c !== ',') throw new SyntaxError(`expected ',' or '}' at ${this.i - 1} in Rego value`);
-        key = this.value();
-        this.ws();
-        if (this.s[this.i] !== ':') throw new SyntaxError(`expected ':' at ${this.i} in Rego value`);
-      }
-    }
-    const items = [first];
-    for (;;) {
-      const c = this.s[this.i++];
-      if (c === '}') return this.set(items);
-      if (c !== ',') throw new SyntaxError(`expected ',' or '}' at ${this.i - 1} in Rego value`);
-      items.push(this.value());
-      this.ws();
-    }
-  }
-
-  set(items: unknown[]): unknown {
-    const set = new RegoSet(items);
-    return this.options.sets === 'rego' ? set : [...set.items];
-  }
-
-  keyOf(k: unknown): string {
-    return typeof k === 'string' ? k : encodeRegoValue(k);
-  }
 }
 
 /** A value with RegoSets turned into sorted arrays (OPA's JSON form). */
