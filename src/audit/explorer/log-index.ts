@@ -1,0 +1,176 @@
+import { statSync } from 'node:fs';
+import { classifyFiles, readLines } from '../read-log.ts';
+import { createChainVerifier, type VerifyOptions, type VerifyProblem, type VerifyReport } from '../verify-log.ts';
+import type { ChainRecords } from '../chain-records.ts';
+import { errorCodeOf, outcomeOf, reasonTextOf, requestOf, revisionOf, subjectOf, timeOf, type Outcome } from '../event-filter.ts';
+import { requestKey } from '../summarize-log.ts';
+import { Column, Dictionary } from './columns.ts';
+
+export const OUTCOMES: readonly Outcome[] = ['allow', 'deny', 'error'];
+
+export interface Request {
+  readonly method: string;
+  readonly path: string;
+}
+
+/**
+ * What the explorer knows about every decision without reading the log again: one row per
+ * decision (in log order), each a few typed-array columns (about 50 bytes), values that repeat
+ * (subjects, requests, reasons, codes, revisions) kept once in dictionaries, and where the line
+ * is, to read it again for the detail view. The chain verification report comes from the same
+ * pass (verify-log.ts's verifier, fed line by line).
+ */
+export interface LogIndex {
+  /** Decision log files, in rotation order. */
+  readonly files: readonly string[];
+  readonly checkpointFiles: readonly string[];
+  readonly rows: number;
+  /** Lines that are not JSON objects (not indexed; `verify` reports them as malformed). */
+  readonly unreadable: number;
+  readonly verify: VerifyReport;
+  readonly chain: ChainRecords;
+  /** Verification problems by `file:line`. */
+  readonly problemsAt: ReadonlyMap<string, readonly VerifyProblem[]>;
+  readonly col: {
+    /** ms since the epoch, NaN without a timestamp. */
+    readonly time: Float64Array;
+    /** Index into OUTCOMES. */
+    readonly outcome: Uint8Array;
+    readonly subject: Uint32Array;
+    readonly request: Uint32Array;
+    readonly errorCode: Uint32Array;
+    readonly revision: Uint32Array;
+    readonly reason: Uint32Array;
+    readonly file: Uint16Array;
+    readonly line: Uint32Array;
+    readonly offset: Float64Array;
+    readonly bytes: Uint32Array;
+    /** Index of the row's chain record in `chain`; -1 when the line is not a chained record. */
+    readonly record: Int32Array;
+  };
+  readonly dict: {
+    readonly subject: Dictionary<string>;
+    readonly request: Dictionary<Request>;
+    readonly errorCode: Dictionary<string>;
+    readonly revision: Dictionary<string>;
+    readonly reason: Dictionary<string>;
+  };
+  /** The row of the decision at `file:line`, if it is one. */
+  rowAt(file: string, line: number): number | undefined;
+}
+
+export interface IndexProgress {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly totalBytes: number;
+}
+
+/** Reads the files once, streaming, and builds the index (and verifies the chain in the same pass). */
+export async function buildLogIndex(files: readonly string[], options: VerifyOptions & { progress?: (p: IndexProgress) => void } = {}): Promise<LogIndex> {
+  const { logs, checkpoints } = await classifyFiles(files);
+  if (logs.length > 0xffff) throw new TypeError(`at most ${0xffff} log files, got ${logs.length}`);
+  const totalBytes = logs.reduce((n, f) => n + statSync(f).size, 0);
+  const verifier = createChainVerifier();
+  const c = {
+    time: new Column(Float64Array),
+    outcome: new Column(Uint8Array),
+    subject: new Column(Uint32Array),
+    request: new Column(Uint32Array),
+    errorCode: new Column(Uint32Array),
+    revision: new Column(Uint32Array),
+    reason: new Column(Uint32Array),
+    file: new Column(Uint16Array),
+    line: new Column(Uint32Array),
+    offset: new Column(Float64Array),
+    bytes: new Column(Uint32Array),
+    record: new Column(Int32Array),
+  };
+  const dict = { subject: new Dictionary<string>(), request: new Dictionary<Request>(), errorCode: new Dictionary<string>(), revision: new Dictionary<string>(), reason: new Dictionary<string>() };
+  let unreadable = 0;
+  let bytesDone = 0;
+  for (const [fileIndex, file] of logs.entries()) {
+    verifier.startFile(file);
+    for await (const l of readLines(file)) {
+      const record = verifier.addLine(l);
+      bytesDone += l.bytes + 1;
+      if (l.text === '') continue;
+      const event = parseObject(l.text);
+      if (!event) {
+        unreadable++;
+        continue;
+      }
+      c.time.push(timeOf(event));
+      c.outcome.push(OUTCOMES.indexOf(outcomeOf(event)));
+      const sub = subjectOf(event);
+      c.subject.push(dict.subject.id(sub, () => sub!));
+      const req = requestOf(event);
+      c.request.push(dict.request.id(req && requestKey(req), () => ({ method: req!.method, path: req!.path })));
+      const code = errorCodeOf(event);
+      c.errorCode.push(dict.errorCode.id(code, () => code!));
+      const rev = revisionOf(event);
+      c.revision.push(dict.revision.id(rev, () => rev));
+      const reason = reasonTextOf(event);
+      c.reason.push(dict.reason.id(reason === '' ? undefined : reason, () => reason));
+      c.file.push(fileIndex);
+      c.line.push(l.line);
+      c.offset.push(l.offset);
+      c.bytes.push(l.bytes);
+      c.record.push(record ?? -1);
+      if (c.time.length % 100_000 === 0) options.progress?.({ rows: c.time.length, bytes: bytesDone, totalBytes });
+    }
+  }
+  const verify = await verifier.finish(checkpoints, options);
+  const problemsAt = new Map<string, VerifyProblem[]>();
+  for (const p of verify.problems) problemsAt.set(p.at, [...(problemsAt.get(p.at) ?? []), p]);
+  const col = {
+    time: c.time.trim(),
+    outcome: c.outcome.trim(),
+    subject: c.subject.trim(),
+    request: c.request.trim(),
+    errorCode: c.errorCode.trim(),
+    revision: c.revision.trim(),
+    reason: c.reason.trim(),
+    file: c.file.trim(),
+    line: c.line.trim(),
+    offset: c.offset.trim(),
+    bytes: c.bytes.trim(),
+    record: c.record.trim(),
+  };
+  return {
+    files: logs,
+    checkpointFiles: checkpoints,
+    rows: col.time.length,
+    unreadable,
+    verify,
+    chain: verifier.records,
+    problemsAt,
+    col,
+    dict,
+    rowAt: (file, line) => rowAt(col, logs.indexOf(file), line),
+  };
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Rows are in (file, line) order: binary search. */
+function rowAt(col: { file: Uint16Array; line: Uint32Array }, file: number, line: number): number | undefined {
+  if (file < 0) return undefined;
+  let lo = 0;
+  let hi = col.file.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const f = col.file[mid]!;
+    const l = col.line[mid]!;
+    if (f === file && l === line) return mid;
+    if (f < file || (f === file && l < line)) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
