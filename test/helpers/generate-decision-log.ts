@@ -130,13 +130,42 @@ export async function generateDecisionLog(options: GenerateOptions): Promise<Gen
 }
 
 const USERS = Array.from({ length: 200 }, (_, i) => `user-${String(i + 1).padStart(3, '0')}`);
-const ROLES: Record<string, readonly string[]> = { viewer: ['orders-viewer'], editor: ['orders-viewer', 'orders-editor'], admin: ['admin'] };
+const ROLES: Record<string, readonly string[]> = { viewer: ['orders-viewer'], editor: ['orders-viewer', 'orders-editor'], admin: ['admin'], outsider: ['contractor'] };
+
+export interface Grant {
+  readonly methods: readonly string[];
+  readonly path: string;
+}
+
+/**
+ * The grants of each revision, in the sample policy's data format (rego/authz/data.json), so a
+ * bundle built from rego/authz/policy.rego with them decides as the generated decisions say:
+ * replaying the log against it changes exactly the decisions of the other revision that differ.
+ */
+export const GRANTS: Record<string, { role_grants: Record<string, readonly Grant[]>; group_roles: Record<string, readonly string[]> }> = {
+  [OLD_REVISION]: {
+    role_grants: {
+      admin: [{ methods: ['*'], path: '/api/**' }],
+      'orders-viewer': [{ methods: ['GET'], path: '/api/orders/**' }, { methods: ['GET'], path: '/api/reports/**' }],
+      'orders-editor': [{ methods: ['*'], path: '/api/orders/**' }, { methods: ['GET'], path: '/api/users/**' }],
+    },
+    group_roles: { admins: ['admin'] },
+  },
+  [NEW_REVISION]: {
+    role_grants: {
+      admin: [{ methods: ['*'], path: '/api/**' }],
+      'orders-viewer': [{ methods: ['GET'], path: '/api/orders/**' }, { methods: ['GET'], path: '/api/reports/**' }],
+      'orders-editor': [{ methods: ['GET', 'POST', 'PUT'], path: '/api/orders/**' }, { methods: ['GET'], path: '/api/users/**' }],
+    },
+    group_roles: { admins: ['admin'] },
+  },
+};
 
 function decision(revision: string, timestamp: string, rnd: () => number, pick: <T>(xs: readonly T[]) => T, hex: (n: number) => string): DecisionEventDraft {
-  // A few subjects make most requests; mallory probes what she may not.
+  // A few subjects make most requests; mallory, with no role the policy knows, probes what she may not.
   const x = rnd();
   const sub = x < 0.02 ? 'mallory' : x < 0.3 ? pick(['alice', 'bob', 'carol']) : USERS[Math.floor(rnd() * rnd() * USERS.length)]!;
-  const kind = sub === 'alice' ? 'admin' : sub === 'bob' || sub.endsWith('7') ? 'viewer' : 'editor';
+  const kind = sub === 'mallory' ? 'outsider' : sub === 'alice' ? 'admin' : sub === 'bob' || sub.endsWith('7') ? 'viewer' : 'editor';
   const y = rnd();
   const method = y < 0.7 ? 'GET' : y < 0.85 ? 'POST' : y < 0.95 ? 'DELETE' : 'PUT';
   const z = rnd();
@@ -165,8 +194,8 @@ function decision(revision: string, timestamp: string, rnd: () => number, pick: 
     };
   }
   const roles = ROLES[kind]!;
-  const grants = grantsFor(kind, revision);
-  const granted = sub !== 'mallory' && grants.some(([m, prefix]) => (m === '*' || m === method) && path.startsWith(prefix));
+  const groups = kind === 'admin' ? ['admins'] : [];
+  const reasons = decide(GRANTS[revision]!, roles, groups, method, path);
   const c = rnd();
   const cache = c < 0.85 ? 'hit' : c < 0.97 ? 'miss' : 'stale';
   const policyUs = 3 + Math.floor(rnd() * 20);
@@ -174,11 +203,11 @@ function decision(revision: string, timestamp: string, rnd: () => number, pick: 
   return {
     ...base,
     input: {
-      subject: { sub, iss: ISSUER, aud: 'orders-api', azp: 'orders-web', scope: 'openid profile', roles, groups: kind === 'admin' ? ['admins'] : [] },
+      subject: { sub, iss: ISSUER, aud: 'orders-api', azp: 'orders-web', scope: 'openid profile', roles, groups },
       request: { method, path, segments: path.split('/').slice(1), query: {} },
       context: { ip: `10.0.${Math.floor(rnd() * 8)}.${Math.floor(rnd() * 250)}` },
     },
-    result: granted ? { allow: true, reasons: [`role ${roles.at(-1)} (direct) allows ${method} ${grantPath(kind, path)}`] } : { allow: false, reasons: [`no grant matches ${method} ${path}`] },
+    result: reasons,
     metrics: { timer_rego_query_eval_ns: policyUs * 1000, timer_server_handler_ns: (130 + claimsUs + policyUs) * 1000 },
     subject: { sub, iss: ISSUER },
     claims: { source: 'userinfo', cache, ...(cache === 'stale' ? { stale_reason: 'claims_unavailable: userinfo timed out after 2000 ms' } : {}) },
@@ -186,15 +215,16 @@ function decision(revision: string, timestamp: string, rnd: () => number, pick: 
   };
 }
 
-/** The sample policy's grants; the new revision takes DELETE on orders away from editors. */
-function grantsFor(kind: string, revision: string): [string, string][] {
-  if (kind === 'admin') return [['*', '/api/']];
-  if (kind === 'viewer') return [['GET', '/api/orders/'], ['GET', '/api/reports/']];
-  return revision === OLD_REVISION
-    ? [['*', '/api/orders/'], ['GET', '/api/reports/'], ['GET', '/api/users/']]
-    : [['GET', '/api/orders/'], ['POST', '/api/orders/'], ['PUT', '/api/orders/'], ['GET', '/api/reports/'], ['GET', '/api/users/']];
-}
-
-function grantPath(kind: string, path: string): string {
-  return kind === 'admin' ? '/api/**' : `/${path.split('/')[1]}/${path.split('/')[2]}/**`;
+/** What rego/authz/policy.rego decides with these grants, reasons included (for well-formed requests). */
+function decide(data: (typeof GRANTS)[string], roles: readonly string[], groups: readonly string[], method: string, path: string): { allow: boolean; reasons: string[] } {
+  const sources = [...roles.filter((r) => data.role_grants[r]).map((role) => ({ role, via: 'direct' })), ...groups.flatMap((g) => (data.group_roles[g] ?? []).map((role) => ({ role, via: `via group ${g}` })))];
+  const allows = new Set<string>();
+  for (const { role, via } of sources) {
+    for (const g of data.role_grants[role] ?? []) {
+      const prefix = g.path.slice(0, -3);
+      if ((g.methods.includes('*') || g.methods.includes(method)) && (path === prefix || path.startsWith(`${prefix}/`))) allows.add(`role ${role} (${via}) allows ${g.methods.join(',')} ${g.path}`);
+    }
+  }
+  if (allows.size > 0) return { allow: true, reasons: [...allows].sort() };
+  return { allow: false, reasons: [`no grant matches ${method} ${path}`, ...(sources.length === 0 ? ['subject has no role known to this policy'] : [])].sort() };
 }
