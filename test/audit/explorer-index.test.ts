@@ -17,15 +17,9 @@ import { verifyLog } from '../../src/audit/verify-log.ts';
 import { replayLog } from '../../src/audit/replay-log.ts';
 import { loadPublicKey } from '../../src/decision-log/checkpoints.ts';
 import { chainRecord } from '../../src/decision-log/hash-chain.ts';
-import { generateDecisionLog, GRANTS, NEW_REVISION, OLD_REVISION, type GeneratedCounts } from '../helpers/generate-decision-log.ts';
-import { buildBundle, ROOT, tempDir } from '../helpers/bundles.ts';
-
-/** A bundle of the sample policy with one revision's grants (see GRANTS). */
-export function grantsBundle(revision: string, dir = tempDir('authz-grants-')): string {
-  copyFileSync(join(ROOT, 'rego/authz/policy.rego'), join(dir, 'policy.rego'));
-  writeFileSync(join(dir, 'data.json'), JSON.stringify(GRANTS[revision]));
-  return buildBundle(dir, join(dir, `grants-${revision}.tar.gz`));
-}
+import { generateDecisionLog, NEW_REVISION, OLD_REVISION, type GeneratedCounts } from '../helpers/generate-decision-log.ts';
+import { grantsBundle } from '../helpers/grants-bundle.ts';
+import { tempDir } from '../helpers/bundles.ts';
 
 const FILTERS: EventFilter[] = [
   {},

@@ -22,6 +22,18 @@ function xs(tl) {
 }
 
 /**
+ * The buckets' whole span, in seconds (uPlot's time unit): also for a single bucket, which uPlot
+ * would otherwise widen to years.
+ * @param {Timeline} tl
+ * @returns {uPlot.Scale}
+ */
+function timeScale(tl) {
+  const min = tl.start / 1000;
+  const max = (tl.start + tl.allow.length * tl.width) / 1000;
+  return { time: true, range: () => [min, max] };
+}
+
+/**
  * @param {HTMLElement} el
  * @param {Omit<uPlot.Options, 'width' | 'height'>} opts
  * @param {uPlot.AlignedData} data
@@ -69,7 +81,7 @@ export function drawTimeline(el, tl, onRange) {
     {
       series: [{}, series('allow', COLORS.allow), series('deny (policy)', COLORS.deny), series('error', COLORS.error)],
       axes: [{}, { label: 'decisions per bucket', size: 60 }],
-      scales: { x: { time: true } },
+      scales: { x: timeScale(tl) },
     },
     [xs(tl), tl.allow, tl.deny, tl.error],
     onRange,
@@ -104,7 +116,7 @@ export function drawRevisions(el, tl, onRange) {
         })),
       ],
       axes: [{}, { label: 'policy denies, % of decisions', size: 60, values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.min(100, Math.max(10, Math.ceil((max * 1.2) / 10) * 10))] } },
+      scales: { x: timeScale(tl), y: { range: (_u, _min, max) => [0, Math.min(100, Math.max(10, Math.ceil((max * 1.2) / 10) * 10))] } },
     },
     data,
     onRange,
