@@ -72,6 +72,11 @@ export class ChainRecords {
     return this.#hashes.toString('hex', i * DIGEST, (i + 1) * DIGEST);
   }
 
+  /** Copies record i's hash (32 bytes) into `target` at `offset`. */
+  copyHash(i: number, target: Buffer, offset: number): void {
+    this.#hashes.copy(target, offset, i * DIGEST, (i + 1) * DIGEST);
+  }
+
   prev(i: number): string {
     return this.#prevs.toString('hex', i * DIGEST, (i + 1) * DIGEST);
   }

@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import { classifyFiles, readLines } from '../read-log.ts';
 import { createChainVerifier, type VerifyOptions, type VerifyProblem, type VerifyReport } from '../verify-log.ts';
-import type { ChainRecords } from '../chain-records.ts';
 import { errorCodeOf, outcomeOf, reasonTextOf, requestOf, revisionOf, subjectOf, timeOf, type Outcome } from '../event-filter.ts';
 import { requestKey } from '../summarize-log.ts';
 import { Column, Dictionary } from './columns.ts';
@@ -18,7 +17,8 @@ export interface Request {
  * decision (in log order), each a few typed-array columns (about 50 bytes), values that repeat
  * (subjects, requests, reasons, codes, revisions) kept once in dictionaries, and where the line
  * is, to read it again for the detail view. The chain verification report comes from the same
- * pass (verify-log.ts's verifier, fed line by line).
+ * pass (verify-log.ts's verifier, fed line by line); of the chain only each row's hash is kept
+ * afterwards, to tell that a line read again is still the one that was verified.
  */
 export interface LogIndex {
   /** Decision log files, in rotation order. */
@@ -28,7 +28,8 @@ export interface LogIndex {
   /** Lines that are not JSON objects (not indexed; `verify` reports them as malformed). */
   readonly unreadable: number;
   readonly verify: VerifyReport;
-  readonly chain: ChainRecords;
+  /** Each row's chain hash, 32 bytes per row (zeros when the line is not a chained record: see `col.chained`). */
+  readonly hashes: Buffer;
   /** Verification problems by `file:line`. */
   readonly problemsAt: ReadonlyMap<string, readonly VerifyProblem[]>;
   readonly col: {
@@ -45,8 +46,8 @@ export interface LogIndex {
     readonly line: Uint32Array;
     readonly offset: Float64Array;
     readonly bytes: Uint32Array;
-    /** Index of the row's chain record in `chain`; -1 when the line is not a chained record. */
-    readonly record: Int32Array;
+    /** 1 when the line is a chained record. */
+    readonly chained: Uint8Array;
   };
   readonly dict: {
     readonly subject: Dictionary<string>;
@@ -120,6 +121,9 @@ export async function buildLogIndex(files: readonly string[], options: VerifyOpt
     }
   }
   const verify = await verifier.finish(checkpoints, options);
+  const records = c.record.trim();
+  const hashes = Buffer.alloc(records.length * 32);
+  for (let r = 0; r < records.length; r++) if (records[r]! >= 0) verifier.records.copyHash(records[r]!, hashes, r * 32);
   const problemsAt = new Map<string, VerifyProblem[]>();
   for (const p of verify.problems) problemsAt.set(p.at, [...(problemsAt.get(p.at) ?? []), p]);
   const col = {
@@ -134,7 +138,7 @@ export async function buildLogIndex(files: readonly string[], options: VerifyOpt
     line: c.line.trim(),
     offset: c.offset.trim(),
     bytes: c.bytes.trim(),
-    record: c.record.trim(),
+    chained: Uint8Array.from(records, (rec) => (rec >= 0 ? 1 : 0)),
   };
   return {
     files: logs,
@@ -142,7 +146,7 @@ export async function buildLogIndex(files: readonly string[], options: VerifyOpt
     rows: col.time.length,
     unreadable,
     verify,
-    chain: verifier.records,
+    hashes,
     problemsAt,
     col,
     dict,

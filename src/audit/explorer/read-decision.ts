@@ -27,8 +27,9 @@ export interface DecisionDetail {
 
 /**
  * Reads one decision's line again, by the offset the index kept, and checks it is still the
- * line that was indexed (the same chain hash, or the same bytes length for an unchained line):
- * a log edited after the explorer started is reported, not shown as if it had been verified.
+ * line that was indexed and verified (the same chain hash, all 32 bytes): a log edited after the
+ * explorer started is reported, not shown as if it had been verified. (A line that is not a
+ * chained record has no hash to compare; verify reports it as malformed anyway.)
  */
 export async function readDecision(index: LogIndex, row: number): Promise<DecisionDetail> {
   if (!Number.isInteger(row) || row < 0 || row >= index.rows) throw new SidecarError('not_found', `no decision ${row}: the log has ${index.rows}`);
@@ -44,7 +45,7 @@ export async function readDecision(index: LogIndex, row: number): Promise<Decisi
     await fh.close();
   }
   const text = buf.toString('utf8');
-  const rec = col.record[row]!;
+  const chained = col.chained[row] === 1;
   const changed = (): SidecarError => new SidecarError('not_found', `${at} changed since the explorer indexed it: restart it to see the log as it is now`);
   let event: Record<string, unknown>;
   try {
@@ -53,9 +54,9 @@ export async function readDecision(index: LogIndex, row: number): Promise<Decisi
     throw changed();
   }
   let chain: DecisionDetail['chain'];
-  if (rec >= 0) {
+  if (chained) {
     const fields = parseChainFields(text);
-    if (!fields || fields.hash !== index.chain.hash(rec)) throw changed();
+    if (!fields || !Buffer.from(fields.hash, 'hex').equals(index.hashes.subarray(row * 32, (row + 1) * 32))) throw changed();
     chain = {
       seq: fields.seq,
       prev: fields.prev,
