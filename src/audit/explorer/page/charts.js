@@ -115,7 +115,7 @@ export function drawRevisions(el, tl, onRange) {
           value: (_u, v) => (v === null ? '-' : `${v.toFixed(1)}%`),
         })),
       ],
-      axes: [{}, { label: 'policy denies, % of decisions', size: 60, values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
+      axes: [{}, { label: 'policy denies, %', size: 60, values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
       scales: { x: timeScale(tl), y: { range: (_u, _min, max) => [0, Math.min(100, Math.max(10, Math.ceil((max * 1.2) / 10) * 10))] } },
     },
     data,
