@@ -5,8 +5,8 @@ import { createDecisionLogger } from '../../src/decision-log/decision-logger.ts'
  * Writes a decision log of `events` decisions through the real decision logger (masking, hash
  * chain, rotation, checkpoints when a key is given), with a deterministic mix of subjects, paths,
  * outcomes, error codes, claims cache states and two bundle revisions: the second one starts
- * denying DELETE on /api/orders/**, the kind of policy change the explorer's revision chart must
- * show. Returns what it wrote, counted as it decided (not read back), for tests to compare with.
+ * denying editors DELETE on /api/orders/** and reading /api/users/**, the kind of policy change
+ * the explorer's revision chart must show. Returns what it wrote, counted as it decided (not read back), for tests to compare with.
  *
  * Used by scripts/generate-decision-log.ts (the scale measurements in docs/audit-explorer.md) and
  * by the explorer's tests.
@@ -155,7 +155,7 @@ export const GRANTS: Record<string, { role_grants: Record<string, readonly Grant
     role_grants: {
       admin: [{ methods: ['*'], path: '/api/**' }],
       'orders-viewer': [{ methods: ['GET'], path: '/api/orders/**' }, { methods: ['GET'], path: '/api/reports/**' }],
-      'orders-editor': [{ methods: ['GET', 'POST', 'PUT'], path: '/api/orders/**' }, { methods: ['GET'], path: '/api/users/**' }],
+      'orders-editor': [{ methods: ['GET', 'POST', 'PUT'], path: '/api/orders/**' }],
     },
     group_roles: { admins: ['admin'] },
   },

@@ -43,14 +43,21 @@ export class Dictionary<V> {
   readonly #values: (V | undefined)[] = [undefined];
   readonly #keys: string[] = [''];
 
-  /** The id of `key` (holding `value`), added when new; undefined key → 0. */
-  id(key: string | undefined, value: () => V): number {
+  readonly #make: (key: string, source: unknown) => V;
+
+  /** `make` turns a new key (and what it was made from) into its value, once per distinct key. */
+  constructor(make: (key: string, source: unknown) => V) {
+    this.#make = make;
+  }
+
+  /** The id of `key`, added when new; undefined key → 0. */
+  id(key: string | undefined, source?: unknown): number {
     if (key === undefined) return 0;
     let id = this.#ids.get(key);
     if (id === undefined) {
       id = this.#values.length;
       this.#ids.set(key, id);
-      this.#values.push(value());
+      this.#values.push(this.#make(key, source));
       this.#keys.push(key);
     }
     return id;

@@ -24,6 +24,7 @@ export interface RowView {
 const FILTERS: readonly FilterOption[] = FILTER_OPTIONS.filter((o) => o !== 'decision-id');
 const PAGING = ['offset', 'limit', 'order', 'top'];
 const MAX_LIMIT = 200;
+const MAX_CHOICES = 1000;
 
 /**
  * The page's JSON API: every answer is computed on the server from the index (counts, buckets,
@@ -76,10 +77,11 @@ function status(index: LogIndex, replay: ReplayView | undefined) {
     unreadable: index.unreadable,
     verify: { ...verify, problemCount: problems.length, firstProblem: problems[0] ?? null },
     replay: replay !== undefined,
+    // What the form's lists offer; capped, since a hostile log can hold any number of them.
     choices: {
-      errorCodes: index.dict.errorCode.keys().sort(),
-      revisions: index.dict.revision.keys(),
-      methods: [...new Set(index.dict.request.keys().map((k) => k.slice(0, k.indexOf(' '))))].sort(),
+      errorCodes: index.dict.errorCode.keys().sort().slice(0, MAX_CHOICES),
+      revisions: index.dict.revision.keys().slice(0, MAX_CHOICES),
+      methods: [...new Set(Array.from({ length: index.dict.request.size - 1 }, (_, i) => index.dict.request.value(i + 1)!.method))].sort().slice(0, MAX_CHOICES),
     },
   };
 }

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import { classifyFiles, readLines } from '../read-log.ts';
+import { classifyFiles, readLines, type LogLine } from '../read-log.ts';
+import type { ChainRecords } from '../chain-records.ts';
 import { createChainVerifier, type VerifyOptions, type VerifyProblem, type VerifyReport } from '../verify-log.ts';
 import { errorCodeOf, outcomeOf, reasonTextOf, requestOf, revisionOf, subjectOf, timeOf, type Outcome } from '../event-filter.ts';
 import { requestKey } from '../summarize-log.ts';
@@ -72,6 +73,40 @@ export async function buildLogIndex(files: readonly string[], options: VerifyOpt
   if (logs.length > 0xffff) throw new TypeError(`at most ${0xffff} log files, got ${logs.length}`);
   const totalBytes = logs.reduce((n, f) => n + statSync(f).size, 0);
   const verifier = createChainVerifier();
+  const rows = createRows();
+  let unreadable = 0;
+  let bytesDone = 0;
+  for (const [fileIndex, file] of logs.entries()) {
+    verifier.startFile(file);
+    for await (const l of readLines(file)) {
+      const record = verifier.addLine(l);
+      bytesDone += l.bytes + 1;
+      if (l.text === '') continue;
+      const event = parseObject(l.text);
+      if (!event) unreadable++;
+      else if (rows.add(event, fileIndex, l, record ?? -1) % 100_000 === 0) options.progress?.({ rows: rows.length, bytes: bytesDone, totalBytes });
+    }
+  }
+  const verify = await verifier.finish(checkpoints, options);
+  const { col, hashes } = rows.finish(verifier.records);
+  const problemsAt = new Map<string, VerifyProblem[]>();
+  for (const p of verify.problems) problemsAt.set(p.at, [...(problemsAt.get(p.at) ?? []), p]);
+  return {
+    files: logs,
+    checkpointFiles: checkpoints,
+    rows: col.time.length,
+    unreadable,
+    verify,
+    hashes,
+    problemsAt,
+    col,
+    dict: rows.dict,
+    rowAt: (file, line) => rowAt(col, logs.indexOf(file), line),
+  };
+}
+
+/** The columns and dictionaries while they grow: one row per decision. */
+function createRows() {
   const c = {
     time: new Column(Float64Array),
     outcome: new Column(Uint8Array),
@@ -86,71 +121,57 @@ export async function buildLogIndex(files: readonly string[], options: VerifyOpt
     bytes: new Column(Uint32Array),
     record: new Column(Int32Array),
   };
-  const dict = { subject: new Dictionary<string>(), request: new Dictionary<Request>(), errorCode: new Dictionary<string>(), revision: new Dictionary<string>(), reason: new Dictionary<string>() };
-  let unreadable = 0;
-  let bytesDone = 0;
-  for (const [fileIndex, file] of logs.entries()) {
-    verifier.startFile(file);
-    for await (const l of readLines(file)) {
-      const record = verifier.addLine(l);
-      bytesDone += l.bytes + 1;
-      if (l.text === '') continue;
-      const event = parseObject(l.text);
-      if (!event) {
-        unreadable++;
-        continue;
-      }
+  const same = (k: string): string => k;
+  const dict = {
+    subject: new Dictionary<string>(same),
+    request: new Dictionary<Request>((_k, req) => req as Request),
+    errorCode: new Dictionary<string>(same),
+    revision: new Dictionary<string>(same),
+    reason: new Dictionary<string>(same),
+  };
+  return {
+    dict,
+    get length(): number {
+      return c.time.length;
+    },
+    /** Appends the event's row; returns the number of rows. */
+    add(event: Record<string, unknown>, file: number, l: LogLine, record: number): number {
       c.time.push(timeOf(event));
       c.outcome.push(OUTCOMES.indexOf(outcomeOf(event)));
-      const sub = subjectOf(event);
-      c.subject.push(dict.subject.id(sub, () => sub!));
+      c.subject.push(dict.subject.id(subjectOf(event)));
       const req = requestOf(event);
-      c.request.push(dict.request.id(req && requestKey(req), () => ({ method: req!.method, path: req!.path })));
-      const code = errorCodeOf(event);
-      c.errorCode.push(dict.errorCode.id(code, () => code!));
-      const rev = revisionOf(event);
-      c.revision.push(dict.revision.id(rev, () => rev));
-      const reason = reasonTextOf(event);
-      c.reason.push(dict.reason.id(reason === '' ? undefined : reason, () => reason));
-      c.file.push(fileIndex);
+      c.request.push(dict.request.id(req && requestKey(req), req));
+      c.errorCode.push(dict.errorCode.id(errorCodeOf(event)));
+      c.revision.push(dict.revision.id(revisionOf(event)));
+      c.reason.push(dict.reason.id(reasonTextOf(event) || undefined));
+      c.file.push(file);
       c.line.push(l.line);
       c.offset.push(l.offset);
       c.bytes.push(l.bytes);
-      c.record.push(record ?? -1);
-      if (c.time.length % 100_000 === 0) options.progress?.({ rows: c.time.length, bytes: bytesDone, totalBytes });
-    }
-  }
-  const verify = await verifier.finish(checkpoints, options);
-  const records = c.record.trim();
-  const hashes = Buffer.alloc(records.length * 32);
-  for (let r = 0; r < records.length; r++) if (records[r]! >= 0) verifier.records.copyHash(records[r]!, hashes, r * 32);
-  const problemsAt = new Map<string, VerifyProblem[]>();
-  for (const p of verify.problems) problemsAt.set(p.at, [...(problemsAt.get(p.at) ?? []), p]);
-  const col = {
-    time: c.time.trim(),
-    outcome: c.outcome.trim(),
-    subject: c.subject.trim(),
-    request: c.request.trim(),
-    errorCode: c.errorCode.trim(),
-    revision: c.revision.trim(),
-    reason: c.reason.trim(),
-    file: c.file.trim(),
-    line: c.line.trim(),
-    offset: c.offset.trim(),
-    bytes: c.bytes.trim(),
-    chained: Uint8Array.from(records, (rec) => (rec >= 0 ? 1 : 0)),
-  };
-  return {
-    files: logs,
-    checkpointFiles: checkpoints,
-    rows: col.time.length,
-    unreadable,
-    verify,
-    hashes,
-    problemsAt,
-    col,
-    dict,
-    rowAt: (file, line) => rowAt(col, logs.indexOf(file), line),
+      c.record.push(record);
+      return c.time.length;
+    },
+    /** The columns at their final length, and each row's chain hash copied out of the verifier's records. */
+    finish(chain: ChainRecords): { col: LogIndex['col']; hashes: Buffer } {
+      const records = c.record.trim();
+      const hashes = Buffer.alloc(records.length * 32);
+      for (let r = 0; r < records.length; r++) if (records[r]! >= 0) chain.copyHash(records[r]!, hashes, r * 32);
+      const col = {
+        time: c.time.trim(),
+        outcome: c.outcome.trim(),
+        subject: c.subject.trim(),
+        request: c.request.trim(),
+        errorCode: c.errorCode.trim(),
+        revision: c.revision.trim(),
+        reason: c.reason.trim(),
+        file: c.file.trim(),
+        line: c.line.trim(),
+        offset: c.offset.trim(),
+        bytes: c.bytes.trim(),
+        chained: Uint8Array.from(records, (rec) => (rec >= 0 ? 1 : 0)),
+      };
+      return { col, hashes };
+    },
   };
 }
 
