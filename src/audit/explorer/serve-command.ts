@@ -25,8 +25,9 @@ export async function serveExplorer(args: readonly string[], io: AuditIo, stop: 
   });
   if (help) return printHelp('serve', io);
   const host = typeof values['host'] === 'string' ? values['host'] : '127.0.0.1';
-  const port = values['port'] === undefined ? DEFAULT_PORT : Number(values['port']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || !/^\d+$/.test(String(values['port'] ?? port))) throw new UsageError(`--port must be 0..65535, got '${String(values['port'])}'`);
+  const portText = typeof values['port'] === 'string' ? values['port'] : String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new UsageError(`--port must be 0..65535, got '${portText}'`);
   let key: KeyObject | undefined;
   if (typeof values['key'] === 'string') {
     try {

@@ -42,6 +42,7 @@ function statusOf(st) {
   const rep = st.report;
   return [
     h('h2', {}, 'Replay against ', h('code', {}, rep.bundle), ` (revision ${rep.revision}, entrypoint ${rep.entrypoint ?? '-'})`),
+    h('p', { class: 'hint' }, `Every logged decision replayed, as audit replay counts them; the groups and the list below are within the filters.`),
     table(
       ['', 'decisions'],
       [
