@@ -5,7 +5,8 @@
 // reports: the time until it serves (index built, chain and checkpoints verified), its resident
 // memory (peak while indexing, and once serving), and how long the API takes to answer the
 // page's requests (the first time, when the filter's rows are selected, and the median of 4 more,
-// when the last 8 selections are reused) and how big the answers are.
+// when the last 8 selections are reused) and how big the answers are. With --compare, also
+// `audit verify` and `audit stats` on the same log, which the explorer's one pass replaces.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateDecisionLog } from '../test/helpers/generate-decision-log.ts';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, log: { type: 'string' }, key: { type: 'string' }, keep: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, log: { type: 'string' }, key: { type: 'string' }, keep: { type: 'boolean' }, compare: { type: 'boolean' } } });
 const say = (msg: string): boolean => process.stderr.write(`measure: ${msg}\n`);
 const dir = mkdtempSync(join(tmpdir(), 'authz-measure-explorer-'));
 let log = values.log;
@@ -101,5 +102,25 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+if (values.compare) {
+  // Peak memory of a process that exits: VmHWM sampled until it does (it only grows).
+  const measured = async (args: string[]): Promise<string> => {
+    const start = performance.now();
+    const c = spawn(process.execPath, [join(import.meta.dirname, '../bin/authz-sidecar.js'), 'audit', ...args], { stdio: 'ignore' });
+    let hwm = 0;
+    const timer = setInterval(() => {
+      try {
+        hwm = memory(c.pid!).hwm;
+      } catch {
+        // exited between samples
+      }
+    }, 100);
+    await new Promise((resolve) => c.once('exit', resolve));
+    clearInterval(timer);
+    return `${((performance.now() - start) / 1000).toFixed(1)} s, peak ${mib(hwm)}`;
+  };
+  process.stdout.write(`audit verify${key ? ' --key' : ''}: ${await measured(['verify', ...(key ? ['--key', key] : []), ...files])}\n`);
+  process.stdout.write(`audit stats: ${await measured(['stats', log])}\n`);
+}
 if (!values.log && !values.keep) rmSync(dir, { recursive: true, force: true });
 else if (!values.log) say(`kept ${dir}`);
