@@ -12,6 +12,7 @@ const FILTERS = `Filters (every one given must match):
   --revision <rev>       decided by this bundle revision
   --reason <text>        text in the reasons or the error message (case-insensitive)`;
 
+/** `authz-sidecar audit --help`. */
 export const AUDIT_HELP = `Usage: authz-sidecar audit <verify|query|stats|replay|serve> [options] <files...>
 
 Reads decision logs written by the file sink (rotated files in any order; shell globs work).
@@ -25,6 +26,7 @@ Reads decision logs written by the file sink (rotated files in any order; shell 
 
 Run 'authz-sidecar audit <command> --help' for its options. Full reference: docs/decision-log.md.`;
 
+/** Each command's --help, by command. */
 export const HELP: Record<string, string> = {
   verify: `Usage: authz-sidecar audit verify [--key <public key>] [--require-genesis] [--json] <files...>
 

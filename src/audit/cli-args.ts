@@ -14,6 +14,7 @@ export interface AuditIo {
 /** A command line the command cannot run; exits 2 with the message. */
 export class UsageError extends Error {}
 
+/** parseArgs options of the filters (parse-filter.ts names them). */
 export const filterOptions = Object.fromEntries(FILTER_OPTIONS.map((o) => [o, { type: 'string' }])) as Record<(typeof FILTER_OPTIONS)[number], { type: 'string' }>;
 
 /** Parses a command's options and files; --help needs no files. */
@@ -34,6 +35,7 @@ export function filterFrom(values: Record<string, string | boolean | undefined>)
   }
 }
 
+/** A `--name <n>` option that must be a positive integer. */
 export function positiveInt(values: Record<string, unknown>, name: string, fallback: number): number {
   const v = values[name];
   if (v === undefined) return fallback;
@@ -42,6 +44,7 @@ export function positiveInt(values: Record<string, unknown>, name: string, fallb
   return n;
 }
 
+/** Prints a command's --help; exit code 0. */
 export function printHelp(name: string, io: AuditIo): number {
   io.out(`${HELP[name]}\n`);
   return 0;

@@ -17,6 +17,7 @@ export interface EventFilter {
   readonly reason?: string;
 }
 
+/** How a decision ended. */
 export type Outcome = 'allow' | 'deny' | 'error';
 
 /** allow, deny (the policy said no) or error (the decision failed, which denies). */
@@ -25,11 +26,13 @@ export function outcomeOf(event: Record<string, unknown>): Outcome {
   return (event['result'] as { allow?: unknown } | undefined)?.allow === true ? 'allow' : 'deny';
 }
 
+/** The verified subject (`subject.sub`); undefined when no token was verified. */
 export function subjectOf(event: Record<string, unknown>): string | undefined {
   const s = event['subject'] as { sub?: unknown } | null | undefined;
   return typeof s?.sub === 'string' ? s.sub : undefined;
 }
 
+/** The normalised request, method and path. */
 export function requestOf(event: Record<string, unknown>): { method: string; path: string } | undefined {
   const r = event['request'] as { method?: unknown; path?: unknown } | null | undefined;
   return typeof r?.method === 'string' && typeof r.path === 'string' ? { method: r.method, path: r.path } : undefined;
@@ -42,6 +45,7 @@ export function revisionOf(event: Record<string, unknown>): string {
   return revs.length > 0 ? revs.join(',') : '(no bundle)';
 }
 
+/** The stable error code of a failed decision; undefined for a decision that did not fail. */
 export function errorCodeOf(event: Record<string, unknown>): string | undefined {
   const e = event['error'] as { code?: unknown } | undefined;
   return e === undefined ? undefined : String(e?.code ?? '?');
@@ -75,6 +79,7 @@ export interface FilterTests {
   readonly reason?: (text: string) => boolean;
 }
 
+/** Compiles a filter into its per-field tests (only the fields it sets). */
 export function filterTests(filter: EventFilter): FilterTests {
   const pathRe = filter.path === undefined ? undefined : globToRegExp(filter.path);
   const method = filter.method?.toUpperCase();

@@ -119,6 +119,7 @@ function int(url: URL, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
+/** One row as the lists show it, from the index alone. */
 export function rowView(index: LogIndex, r: number): RowView {
   const { col, dict } = index;
   const t = col.time[r]!;

@@ -52,6 +52,7 @@ export interface ExplorerServer {
   close(): Promise<void>;
 }
 
+/** 127.0.0.0/8, ::1 or localhost: the addresses that need no access token. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

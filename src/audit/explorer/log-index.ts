@@ -6,8 +6,10 @@ import { errorCodeOf, outcomeOf, reasonTextOf, requestOf, revisionOf, subjectOf,
 import { requestKey } from '../summarize-log.ts';
 import { Column, Dictionary } from './columns.ts';
 
+/** `col.outcome` holds an index into this. */
 export const OUTCOMES: readonly Outcome[] = ['allow', 'deny', 'error'];
 
+/** A decision's normalised request, as logged. */
 export interface Request {
   readonly method: string;
   readonly path: string;
@@ -61,6 +63,7 @@ export interface LogIndex {
   rowAt(file: string, line: number): number | undefined;
 }
 
+/** Reported every 100,000 decisions while indexing. */
 export interface IndexProgress {
   readonly rows: number;
   readonly bytes: number;

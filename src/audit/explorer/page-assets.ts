@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** A file the page loads: its bytes and Content-Type. */
 export interface Asset {
   readonly body: Buffer;
   readonly type: string;

@@ -3,6 +3,7 @@ import { subjectKey, ranked } from '../summarize-log.ts';
 import { Column } from './columns.ts';
 import type { LogIndex } from './log-index.ts';
 
+/** Where the background replay is: running (with progress), done (audit replay's counts) or failed. */
 export type ReplayState =
   | { readonly state: 'running'; readonly selected: number; readonly total: number }
   | { readonly state: 'done'; readonly report: Omit<ReplayReport, 'changes'> }

@@ -7,6 +7,7 @@ import { buildLogIndex } from './log-index.ts';
 import { startReplay } from './replay-view.ts';
 import { isLoopback, startExplorerServer } from './explorer-server.ts';
 
+/** Next to the sidecar's 8181 and the demo IdP's 8180. */
 export const DEFAULT_PORT = 8182;
 
 /**
