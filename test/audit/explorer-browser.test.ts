@@ -152,6 +152,13 @@ describe('the decision-log explorer in a real browser (chromium, puppeteer-core)
     assert.match(await text(page, '.pager .range'), new RegExp(`of ${num(n)} decisions`));
     assert.ok((await texts(page, 'table.decisions td.request')).every((r) => /^DELETE \/api\/orders\/\d+$/.test(r)));
     assert.equal(await inputValue(page, 'input[name="path"]'), '/api/orders/**', 'the form shows the filter in force');
+
+    const wanted = JSON.parse(readFileSync(join(dir, 'decisions.log'), 'utf8').split('\n')[2345]!);
+    await rendering(page, () => page.click('#clear'));
+    await page.type('input[name="decision-id"]', wanted.decision_id);
+    await rendering(page, () => page.click('#filters button[type="submit"]'));
+    assert.match(await text(page, '.pager .range'), /^1–1 of 1 decisions/);
+    assert.equal(await text(page, 'table.decisions td.time'), wanted.timestamp);
     assert.deepEqual(problems, []);
     await page.close();
   });

@@ -97,6 +97,8 @@ describe('audit serve: the explorer\'s HTTP server', () => {
     assert.deepEqual([page.items[0].subject ?? null, page.items[0].time], [last.subject?.sub ?? null, last.timestamp]);
     const detail = await api('/api/decisions/499');
     assert.equal(detail.event.decision_id, last.decision_id);
+    const byId = await api(`/api/decisions?decision-id=${encodeURIComponent(last.decision_id)}`);
+    assert.deepEqual([byId.total, byId.items[0].row], [1, 499], 'one decision by its id');
   });
 
   it('refuses bad filters and paging with 400 naming the parameter, and unknown decisions with 404', async () => {
@@ -108,7 +110,6 @@ describe('audit serve: the explorer\'s HTTP server', () => {
     await bad('result=maybe', /result must be allow, deny or error/);
     await bad('since=yesterday', /since must be an ISO 8601 time/);
     await bad('subjekt=bob', /unknown parameter 'subjekt'/);
-    await bad('decision-id=d-1', /unknown parameter 'decision-id'/);
     await bad('limit=201', /limit must be an integer from 1 to 200/);
     await bad('offset=-1', /offset must be/);
     await bad('order=random', /order must be asc or desc/);

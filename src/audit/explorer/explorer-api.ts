@@ -2,7 +2,7 @@ import { SidecarError } from '../../errors/sidecar-error.ts';
 import type { EventFilter } from '../event-filter.ts';
 import { FILTER_OPTIONS, FilterOptionError, parseFilter, type FilterOption } from '../parse-filter.ts';
 import { OUTCOMES, type LogIndex } from './log-index.ts';
-import { matchRows } from './query-index.ts';
+import { selectRows } from './query-index.ts';
 import { readDecision } from './read-decision.ts';
 import { summarizeRows } from './summarize-rows.ts';
 import { timelineOf } from './timeline.ts';
@@ -21,7 +21,7 @@ export interface RowView {
   readonly reason: string | null;
 }
 
-const FILTERS: readonly FilterOption[] = FILTER_OPTIONS.filter((o) => o !== 'decision-id');
+const FILTERS: readonly FilterOption[] = FILTER_OPTIONS;
 const PAGING = ['offset', 'limit', 'order', 'top'];
 const MAX_LIMIT = 200;
 const MAX_CHOICES = 1000;
@@ -36,16 +36,16 @@ export function createExplorerApi(index: LogIndex, replay: ReplayView | undefine
     if (p === '/api/status') return status(index, replay);
     if (p === '/api/summary') {
       const filter = filterOf(url);
-      const rows = matchRows(index, filter);
+      const rows = await selectRows(index, filter);
       const top = int(url, 'top', 10, 1, 100);
       return { summary: summarizeRows(index, rows, top), timeline: timelineOf(index, rows, { ...(filter.since ? { from: filter.since.getTime() } : {}), ...(filter.until ? { to: filter.until.getTime() } : {}) }) };
     }
-    if (p === '/api/decisions') return page(url, matchRows(index, filterOf(url)), (r) => rowView(index, r));
+    if (p === '/api/decisions') return page(url, await selectRows(index, filterOf(url)), (r) => rowView(index, r));
     const one = /^\/api\/decisions\/(\d{1,10})$/.exec(p);
     if (one) return readDecision(index, Number(one[1]));
     if (p === '/api/replay') {
       if (!replay) throw new SidecarError('not_found', 'no candidate bundle: start audit serve with --bundle <bundle.tar.gz>');
-      const selected = matchRows(index, filterOf(url));
+      const selected = await selectRows(index, filterOf(url));
       const { rows, direction } = replay.changed();
       const inSelection = new Uint8Array(index.rows);
       for (let i = 0; i < selected.length; i++) inSelection[selected[i]!] = 1;

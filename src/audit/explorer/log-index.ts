@@ -51,6 +51,8 @@ export interface LogIndex {
     readonly bytes: Uint32Array;
     /** 1 when the line is a chained record. */
     readonly chained: Uint8Array;
+    /** A 32-bit hash of the decision id (0 without one): finds the candidates for a decision-id filter, which query-index.ts confirms by reading them. */
+    readonly idHash: Uint32Array;
   };
   readonly dict: {
     readonly subject: Dictionary<string>;
@@ -123,6 +125,7 @@ function createRows() {
     offset: new Column(Float64Array),
     bytes: new Column(Uint32Array),
     record: new Column(Int32Array),
+    idHash: new Column(Uint32Array),
   };
   const same = (k: string): string => k;
   const dict = {
@@ -152,6 +155,7 @@ function createRows() {
       c.offset.push(l.offset);
       c.bytes.push(l.bytes);
       c.record.push(record);
+      c.idHash.push(idHash(event['decision_id']));
       return c.time.length;
     },
     /** The columns at their final length, and each row's chain hash copied out of the verifier's records. */
@@ -172,10 +176,19 @@ function createRows() {
         offset: c.offset.trim(),
         bytes: c.bytes.trim(),
         chained: Uint8Array.from(records, (rec) => (rec >= 0 ? 1 : 0)),
+        idHash: c.idHash.trim(),
       };
       return { col, hashes };
     },
   };
+}
+
+/** FNV-1a over the id's UTF-16 code units; 0 for no id (a real id hashing to 0 is only looked at more often). */
+export function idHash(id: unknown): number {
+  if (typeof id !== 'string') return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function parseObject(text: string): Record<string, unknown> | undefined {

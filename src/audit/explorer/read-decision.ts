@@ -34,17 +34,8 @@ export interface DecisionDetail {
 export async function readDecision(index: LogIndex, row: number): Promise<DecisionDetail> {
   if (!Number.isInteger(row) || row < 0 || row >= index.rows) throw new SidecarError('not_found', `no decision ${row}: the log has ${index.rows}`);
   const { col } = index;
-  const file = index.files[col.file[row]!]!;
-  const at = `${file}:${col.line[row]}`;
-  const bytes = col.bytes[row]!;
-  const buf = Buffer.alloc(bytes);
-  const fh = await open(file, 'r');
-  try {
-    await fh.read(buf, 0, bytes, col.offset[row]!);
-  } finally {
-    await fh.close();
-  }
-  const text = buf.toString('utf8');
+  const at = `${index.files[col.file[row]!]}:${col.line[row]}`;
+  const text = await readLineAt(index, row);
   const chained = col.chained[row] === 1;
   const changed = (): SidecarError => new SidecarError('not_found', `${at} changed since the explorer indexed it: restart it to see the log as it is now`);
   let event: Record<string, unknown>;
@@ -67,4 +58,18 @@ export async function readDecision(index: LogIndex, row: number): Promise<Decisi
     };
   }
   return { row, at, event, ...(chain ? { chain } : {}), problems: index.problemsAt.get(at) ?? [] };
+}
+
+/** The row's line, read again from its file at the offset the index kept. */
+export async function readLineAt(index: LogIndex, row: number): Promise<string> {
+  const { col } = index;
+  const bytes = col.bytes[row]!;
+  const buf = Buffer.alloc(bytes);
+  const fh = await open(index.files[col.file[row]!]!, 'r');
+  try {
+    await fh.read(buf, 0, bytes, col.offset[row]!);
+  } finally {
+    await fh.close();
+  }
+  return buf.toString('utf8');
 }

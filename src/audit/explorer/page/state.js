@@ -3,7 +3,7 @@
 // sent to the server.
 
 /** The filters the API takes, by the names the CLI uses (src/audit/parse-filter.ts). */
-export const FILTER_KEYS = /** @type {const} */ (['subject', 'path', 'method', 'result', 'error-code', 'revision', 'since', 'until', 'reason']);
+export const FILTER_KEYS = /** @type {const} */ (['subject', 'path', 'method', 'result', 'error-code', 'revision', 'since', 'until', 'reason', 'decision-id']);
 
 export function state() {
   return new URLSearchParams(location.hash.slice(1));
