@@ -1,4 +1,4 @@
-/** What `audit query`, `stats` and `replay` select decisions by; every set field must match. */
+/** What `audit query`, `stats`, `replay` and the explorer select decisions by; every set field must match. */
 export interface EventFilter {
   readonly subject?: string;
   /** `allow`; `deny`: every decision that did not allow (errors included); `error`: errors only. */
@@ -9,8 +9,15 @@ export interface EventFilter {
   readonly since?: Date;
   readonly until?: Date;
   readonly decisionId?: string;
+  /** The stable error code of a failed decision (`invalid_token`). */
+  readonly errorCode?: string;
+  /** A bundle revision that decided (any of the decision's bundles). */
+  readonly revision?: string;
+  /** Text in the reasons or the error message, case-insensitive. */
+  readonly reason?: string;
 }
 
+/** How a decision ended. */
 export type Outcome = 'allow' | 'deny' | 'error';
 
 /** allow, deny (the policy said no) or error (the decision failed, which denies). */
@@ -19,43 +26,95 @@ export function outcomeOf(event: Record<string, unknown>): Outcome {
   return (event['result'] as { allow?: unknown } | undefined)?.allow === true ? 'allow' : 'deny';
 }
 
+/** The verified subject (`subject.sub`); undefined when no token was verified. */
 export function subjectOf(event: Record<string, unknown>): string | undefined {
   const s = event['subject'] as { sub?: unknown } | null | undefined;
   return typeof s?.sub === 'string' ? s.sub : undefined;
 }
 
+/** The normalised request, method and path. */
 export function requestOf(event: Record<string, unknown>): { method: string; path: string } | undefined {
   const r = event['request'] as { method?: unknown; path?: unknown } | null | undefined;
   return typeof r?.method === 'string' && typeof r.path === 'string' ? { method: r.method, path: r.path } : undefined;
 }
 
-/** Compiles a filter into a predicate. */
-export function eventMatcher(filter: EventFilter): (event: Record<string, unknown>) => boolean {
+/** The revisions that decided, joined with `,` (one per bundle); `(no bundle)` before any bundle was active. */
+export function revisionOf(event: Record<string, unknown>): string {
+  const bundles = event['bundles'] as Record<string, { revision?: unknown }> | undefined;
+  const revs = Object.values(bundles ?? {}).map((b) => String(b?.revision));
+  return revs.length > 0 ? revs.join(',') : '(no bundle)';
+}
+
+/** The stable error code of a failed decision; undefined for a decision that did not fail. */
+export function errorCodeOf(event: Record<string, unknown>): string | undefined {
+  const e = event['error'] as { code?: unknown } | undefined;
+  return e === undefined ? undefined : String(e?.code ?? '?');
+}
+
+/** The reasons, one per line, then the error message: what the reason filter searches. */
+export function reasonTextOf(event: Record<string, unknown>): string {
+  const reasons = (event['result'] as { reasons?: unknown } | undefined)?.reasons;
+  const message = (event['error'] as { message?: unknown } | undefined)?.message;
+  return [...(Array.isArray(reasons) ? reasons.map(String) : []), ...(typeof message === 'string' ? [message] : [])].join('\n');
+}
+
+/** Milliseconds since the epoch; NaN when the event has no readable timestamp. */
+export function timeOf(event: Record<string, unknown>): number {
+  return typeof event['timestamp'] === 'string' ? Date.parse(event['timestamp']) : Number.NaN;
+}
+
+/**
+ * A filter compiled into one test per field. `eventMatcher` applies them to an event; the
+ * explorer's index applies each to the distinct values of its column once (a path glob is tried
+ * on each distinct request, not on each decision), so both select with the same code.
+ */
+export interface FilterTests {
+  readonly decisionId?: (id: unknown) => boolean;
+  readonly subject?: (sub: string | undefined) => boolean;
+  readonly outcome?: (o: Outcome) => boolean;
+  readonly request?: (req: { readonly method: string; readonly path: string } | undefined) => boolean;
+  readonly time?: (t: number) => boolean;
+  readonly errorCode?: (code: string | undefined) => boolean;
+  readonly revision?: (rev: string) => boolean;
+  readonly reason?: (text: string) => boolean;
+}
+
+/** Compiles a filter into its per-field tests (only the fields it sets). */
+export function filterTests(filter: EventFilter): FilterTests {
   const pathRe = filter.path === undefined ? undefined : globToRegExp(filter.path);
   const method = filter.method?.toUpperCase();
   const since = filter.since?.getTime();
   const until = filter.until?.getTime();
-  return (event) => {
-    if (filter.decisionId !== undefined && event['decision_id'] !== filter.decisionId) return false;
-    if (filter.subject !== undefined && subjectOf(event) !== filter.subject) return false;
-    if (filter.result !== undefined) {
-      const o = outcomeOf(event);
-      if (filter.result === 'deny' ? o === 'allow' : o !== filter.result) return false;
-    }
-    if (pathRe || method) {
-      const req = requestOf(event);
-      if (!req) return false;
-      if (pathRe && !pathRe.test(req.path)) return false;
-      if (method && req.method !== method) return false;
-    }
-    if (since !== undefined || until !== undefined) {
-      const t = typeof event['timestamp'] === 'string' ? Date.parse(event['timestamp']) : Number.NaN;
-      if (Number.isNaN(t)) return false;
-      if (since !== undefined && t < since) return false;
-      if (until !== undefined && t > until) return false;
-    }
-    return true;
+  const { result, subject, decisionId, errorCode, revision } = filter;
+  const reason = filter.reason?.toLowerCase();
+  return {
+    ...(decisionId !== undefined ? { decisionId: (id: unknown) => id === decisionId } : {}),
+    ...(subject !== undefined ? { subject: (s: string | undefined) => s === subject } : {}),
+    ...(result !== undefined ? { outcome: (o: Outcome) => (result === 'deny' ? o !== 'allow' : o === result) } : {}),
+    ...(pathRe || method
+      ? { request: (req: { method: string; path: string } | undefined) => req !== undefined && (!pathRe || pathRe.test(req.path)) && (!method || req.method === method) }
+      : {}),
+    ...(since !== undefined || until !== undefined
+      ? { time: (t: number) => !Number.isNaN(t) && (since === undefined || t >= since) && (until === undefined || t <= until) }
+      : {}),
+    ...(errorCode !== undefined ? { errorCode: (c: string | undefined) => c === errorCode } : {}),
+    ...(revision !== undefined ? { revision: (r: string) => r === revision || r.split(',').includes(revision) } : {}),
+    ...(reason !== undefined ? { reason: (text: string) => text.toLowerCase().includes(reason) } : {}),
   };
+}
+
+/** Compiles a filter into a predicate over logged events. */
+export function eventMatcher(filter: EventFilter): (event: Record<string, unknown>) => boolean {
+  const t = filterTests(filter);
+  return (event) =>
+    (!t.decisionId || t.decisionId(event['decision_id'])) &&
+    (!t.subject || t.subject(subjectOf(event))) &&
+    (!t.outcome || t.outcome(outcomeOf(event))) &&
+    (!t.request || t.request(requestOf(event))) &&
+    (!t.time || t.time(timeOf(event))) &&
+    (!t.errorCode || t.errorCode(errorCodeOf(event))) &&
+    (!t.revision || t.revision(revisionOf(event))) &&
+    (!t.reason || t.reason(reasonTextOf(event)));
 }
 
 /** `/api/orders/**` → matches `/api/orders` and everything below it; `/api/*` one segment. */

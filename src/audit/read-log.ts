@@ -9,6 +9,9 @@ export interface LogLine {
   readonly text: string;
   /** The file's last line had no newline (a torn write, or a cut). */
   readonly unterminated: boolean;
+  /** Where the line starts in the file, in bytes, and its length without the newline: to read it again (the explorer's detail view). */
+  readonly offset: number;
+  readonly bytes: number;
 }
 
 /**
@@ -19,16 +22,18 @@ export interface LogLine {
 export async function* readLines(file: string): AsyncGenerator<LogLine> {
   let rest: Buffer = Buffer.alloc(0);
   let n = 0;
+  let base = 0; // file offset of buf[0]
   for await (const chunk of createReadStream(file)) {
     const buf = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
     let start = 0;
     for (let i = buf.indexOf(0x0a, start); i !== -1; i = buf.indexOf(0x0a, start)) {
-      yield { file, line: ++n, text: buf.toString('utf8', start, i), unterminated: false };
+      yield { file, line: ++n, text: buf.toString('utf8', start, i), unterminated: false, offset: base + start, bytes: i - start };
       start = i + 1;
     }
     rest = buf.subarray(start);
+    base += start;
   }
-  if (rest.length > 0) yield { file, line: ++n, text: rest.toString('utf8'), unterminated: true };
+  if (rest.length > 0) yield { file, line: ++n, text: rest.toString('utf8'), unterminated: true, offset: base, bytes: rest.length };
 }
 
 /** Splits command-line files into decision logs and checkpoint files (told apart by their first line). */

@@ -13,6 +13,10 @@ export interface ReplayOptions {
   readonly filter?: EventFilter;
   /** Changed decisions listed in full; all are counted. */
   readonly maxListed?: number;
+  /** Called for every decision that would change (allow <-> deny), listed or not: the explorer groups them. */
+  readonly onChange?: (change: ReplayChange) => void;
+  /** Called every 10,000 decisions selected, with that count. */
+  readonly onProgress?: (selected: number) => void;
 }
 
 export interface ReplayOutcome {
@@ -70,7 +74,7 @@ export async function replayLog(files: readonly string[], options: ReplayOptions
 
   for await (const { where, event } of readEvents(files)) {
     if (!match(event)) continue;
-    counts.selected++;
+    if (++counts.selected % 10_000 === 0) options.onProgress?.(counts.selected);
     for (const b of Object.values((event['bundles'] as Record<string, { revision?: unknown }>) ?? {})) {
       const rev = String(b?.revision);
       revisions.set(rev, (revisions.get(rev) ?? 0) + 1);
@@ -98,9 +102,9 @@ export async function replayLog(files: readonly string[], options: ReplayOptions
       counts.unchanged++;
       continue;
     }
-    if (before.allow !== after.allow && changes.length < maxListed) {
+    if (before.allow !== after.allow && (changes.length < maxListed || options.onChange)) {
       const req = requestOf(event);
-      changes.push({
+      const change: ReplayChange = {
         at: where,
         decision_id: String(event['decision_id']),
         timestamp: String(event['timestamp']),
@@ -109,7 +113,9 @@ export async function replayLog(files: readonly string[], options: ReplayOptions
         before,
         after,
         masked,
-      });
+      };
+      options.onChange?.(change);
+      if (changes.length < maxListed) changes.push(change);
     }
   }
   return {

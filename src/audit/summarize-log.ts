@@ -1,4 +1,4 @@
-import { outcomeOf, requestOf, subjectOf } from './event-filter.ts';
+import { errorCodeOf, outcomeOf, requestOf, revisionOf, subjectOf } from './event-filter.ts';
 
 export interface LogSummary {
   readonly decisions: number;
@@ -35,8 +35,6 @@ export function createSummarizer(): Summarizer {
   const bump = (m: Map<string, number>, k: string): void => {
     m.set(k, (m.get(k) ?? 0) + 1);
   };
-  const ranked = (m: Map<string, number>, n: number): [string, number][] =>
-    [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
 
   return {
     add(event) {
@@ -46,9 +44,7 @@ export function createSummarizer(): Summarizer {
         if (from === undefined || ts < from) from = ts;
         if (to === undefined || ts > to) to = ts;
       }
-      const bundles = event['bundles'] as Record<string, { revision?: unknown }> | undefined;
-      const revs = Object.values(bundles ?? {}).map((b) => String(b?.revision));
-      bump(revisions, revs.length > 0 ? revs.join(',') : '(no bundle)');
+      bump(revisions, revisionOf(event));
       const outcome = outcomeOf(event);
       if (outcome === 'allow') {
         allow++;
@@ -56,11 +52,11 @@ export function createSummarizer(): Summarizer {
       }
       if (outcome === 'error') {
         errors++;
-        bump(codes, String((event['error'] as { code?: unknown }).code ?? '?'));
+        bump(codes, errorCodeOf(event)!);
       }
       const req = requestOf(event);
-      if (req) bump(deniedPaths, `${req.method} ${req.path}`);
-      bump(deniedSubjects, subjectOf(event) ?? '(no verified subject)');
+      if (req) bump(deniedPaths, requestKey(req));
+      bump(deniedSubjects, subjectKey(subjectOf(event)));
     },
     result(top) {
       return {
@@ -76,4 +72,21 @@ export function createSummarizer(): Summarizer {
       };
     },
   };
+}
+
+/** How `stats` and the explorer name a request: `METHOD /path`. */
+export function requestKey(req: { readonly method: string; readonly path: string }): string {
+  return `${req.method} ${req.path}`;
+}
+
+/** How `stats` and the explorer name a subject; decisions without a verified token have none. */
+export function subjectKey(sub: string | undefined): string {
+  return sub ?? NO_SUBJECT;
+}
+
+export const NO_SUBJECT = '(no verified subject)';
+
+/** Most first, ties in name order; the top n. */
+export function ranked(counts: Iterable<[string, number]>, n: number): [string, number][] {
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, n);
 }

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { GENESIS_HASH, parseChainFields } from '../decision-log/hash-chain.ts';
-import { verifyCheckpointLine, type CheckpointPayload } from '../decision-log/checkpoints.ts';
-import { classifyFiles, readLines } from './read-log.ts';
+import { parseChainFields } from '../decision-log/hash-chain.ts';
+import { ChainRecords } from './chain-records.ts';
+import { checkCheckpoints } from './check-checkpoints.ts';
+import { classifyFiles, readLines, type LogLine } from './read-log.ts';
 
 export type ProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'malformed' | 'truncated' | 'restarted' | 'checkpoint';
 
@@ -35,12 +36,66 @@ export interface VerifyOptions {
 /** How far back a broken link is examined to tell an insertion from a reordering (keeps verify linear). */
 const MAX_SPAN = 10_000;
 
-interface Rec {
-  readonly at: string;
-  readonly seq: number;
-  readonly prev: string;
-  readonly hash: string;
-  readonly intact: boolean;
+/**
+ * The chain check fed one line at a time, so a caller that reads the log for another purpose
+ * (the explorer's index) verifies it in the same pass. `verifyLog` is this over the files.
+ */
+export interface ChainVerifier {
+  /** The following lines come from this file (log files in rotation order: see classifyFiles). */
+  startFile(file: string): void;
+  /** One line; returns the index of its chain record, or undefined when it is not one (reported as malformed). */
+  addLine(l: LogLine): number | undefined;
+  /** What was read so far, by record index (for the explorer's view of a record's place in the chain). */
+  readonly records: ChainRecords;
+  /** Classifies every break, checks the checkpoint files, and reports. */
+  finish(checkpointFiles: readonly string[], options?: VerifyOptions): Promise<VerifyReport>;
+}
+
+export function createChainVerifier(): ChainVerifier {
+  const recs = new ChainRecords();
+  const problems: VerifyProblem[] = [];
+  const perFile: { file: string; records: number; firstSeq?: number; lastSeq?: number }[] = [];
+  let current: (typeof perFile)[number] | undefined;
+  return {
+    records: recs,
+    startFile(file) {
+      recs.startFile(file);
+      current = { file, records: 0 };
+      perFile.push(current);
+    },
+    addLine(l) {
+      if (!current) throw new TypeError('startFile() before addLine()');
+      const fields = parseChainFields(l.text);
+      if (!fields) {
+        problems.push({
+          kind: 'malformed',
+          at: `${current.file}:${l.line}`,
+          message: l.unterminated ? 'the file ends in a partial record (a crash while writing, or a cut)' : l.text === '' ? 'an empty line' : 'not a chained record (its end was edited, or it was written without a chain)',
+        });
+        return undefined;
+      }
+      current.records++;
+      current.firstSeq ??= fields.seq;
+      current.lastSeq = fields.seq;
+      return recs.add(l.line, fields);
+    },
+    async finish(checkpointFiles, options = {}) {
+      const top = classify(recs, options, problems);
+      let minSeq: number | undefined;
+      for (let i = 0; i < recs.length; i++) if (minSeq === undefined || recs.seq(i) < minSeq) minSeq = recs.seq(i);
+      const maxSeq = recs.length > 0 ? recs.seq(top) : undefined;
+      const cp = await checkCheckpoints(checkpointFiles, recs, options.key, { minSeq, maxSeq }, problems);
+      return {
+        ok: problems.length === 0,
+        files: perFile,
+        records: recs.length,
+        ...(minSeq !== undefined ? { firstSeq: recs.seq(0), lastSeq: maxSeq } : {}),
+        fromGenesis: recs.length > 0 && recs.seq(0) === 0,
+        checkpoints: cp,
+        problems,
+      };
+    },
+  };
 }
 
 /**
@@ -61,173 +116,81 @@ interface Rec {
  */
 export async function verifyLog(files: readonly string[], options: VerifyOptions = {}): Promise<VerifyReport> {
   const { logs, checkpoints } = await classifyFiles(files);
-  const problems: VerifyProblem[] = [];
-  const recs: Rec[] = [];
-  const perFile: { file: string; records: number; firstSeq?: number; lastSeq?: number }[] = [];
+  const verifier = createChainVerifier();
   for (const file of logs) {
-    const stats: { file: string; records: number; firstSeq?: number; lastSeq?: number } = { file, records: 0 };
-    for await (const l of readLines(file)) {
-      const at = `${file}:${l.line}`;
-      const fields = parseChainFields(l.text);
-      if (!fields) {
-        problems.push({
-          kind: 'malformed',
-          at,
-          message: l.unterminated ? 'the file ends in a partial record (a crash while writing, or a cut)' : l.text === '' ? 'an empty line' : 'not a chained record (its end was edited, or it was written without a chain)',
-        });
-        continue;
-      }
-      recs.push({ at, ...fields });
-      stats.records++;
-      stats.firstSeq ??= fields.seq;
-      stats.lastSeq = fields.seq;
-    }
-    perFile.push(stats);
+    verifier.startFile(file);
+    for await (const l of readLines(file)) verifier.addLine(l);
   }
+  return verifier.finish(checkpoints, options);
+}
 
-  const firstAt = new Map<string, number>();
-  const linkedFrom = new Map<string, number[]>();
-  recs.forEach((r, i) => {
-    if (!firstAt.has(r.hash)) firstAt.set(r.hash, i);
-    const list = linkedFrom.get(r.prev);
-    if (list) list.push(i);
-    else linkedFrom.set(r.prev, [i]);
-  });
-  const linkedAfter = (hash: string, i: number): boolean => (linkedFrom.get(hash) ?? []).some((j) => j > i);
-  const isLinked = (hash: string): boolean => linkedFrom.has(hash);
-
+/** Walks the records in reading order and reports every break; returns the index of the record with the highest seq. */
+function classify(recs: ChainRecords, options: VerifyOptions, problems: VerifyProblem[]): number {
+  const at = (i: number): string => recs.at(i);
+  const seq = (i: number): number => recs.seq(i);
   // Records accepted out of place (their predecessor comes later, or reported as reordered):
   // links around them are consequences of that one move, not new problems.
   const displaced = new Set<number>();
   let last = -1;
   let top = -1;
   for (let i = 0; i < recs.length; i++) {
-    const r = recs[i]!;
-    if (!r.intact) problems.push({ kind: 'modified', at: r.at, seq: r.seq, message: 'the record does not match its hash: its content was changed' });
-    const first = firstAt.get(r.hash)!;
+    const s = seq(i);
+    if (!recs.intact(i)) problems.push({ kind: 'modified', at: at(i), seq: s, message: 'the record does not match its hash: its content was changed' });
+    const first = recs.firstWithHashOf(i)!;
     if (first < i) {
-      problems.push({ kind: 'inserted', at: r.at, seq: r.seq, message: `a copy of the record at ${recs[first]!.at}` });
+      problems.push({ kind: 'inserted', at: at(i), seq: s, message: `a copy of the record at ${at(first)}` });
       continue;
     }
     if (last < 0) {
-      if (r.seq === 0 && r.prev !== GENESIS_HASH) problems.push({ kind: 'modified', at: r.at, seq: 0, message: 'seq 0 but its prev is not the genesis value' });
-      if (r.seq > 0 && options.requireGenesis) {
-        problems.push({ kind: 'deleted', at: r.at, seq: r.seq, message: `the log starts at seq ${r.seq}: records 0..${r.seq - 1} are missing` });
+      if (s === 0 && !recs.prevIsGenesis(i)) problems.push({ kind: 'modified', at: at(i), seq: 0, message: 'seq 0 but its prev is not the genesis value' });
+      if (s > 0 && options.requireGenesis) {
+        problems.push({ kind: 'deleted', at: at(i), seq: s, message: `the log starts at seq ${s}: records 0..${s - 1} are missing` });
       }
       last = top = i;
       continue;
     }
-    const prev = recs[last]!;
-    if (r.prev === prev.hash) {
-      if (r.seq !== prev.seq + 1) problems.push({ kind: 'modified', at: r.at, seq: r.seq, message: `seq ${r.seq} follows seq ${prev.seq}` });
-    } else if (r.seq === 0 && r.prev === GENESIS_HASH) {
-      problems.push({ kind: 'restarted', at: r.at, seq: 0, message: 'a new chain starts here: the writer found no readable record to continue from, so records before it may be missing or altered' });
+    const p = seq(last);
+    if (recs.linksTo(i, last)) {
+      if (s !== p + 1) problems.push({ kind: 'modified', at: at(i), seq: s, message: `seq ${s} follows seq ${p}` });
+    } else if (s === 0 && recs.prevIsGenesis(i)) {
+      problems.push({ kind: 'restarted', at: at(i), seq: 0, message: 'a new chain starts here: the writer found no readable record to continue from, so records before it may be missing or altered' });
     } else {
-      const e = firstAt.get(r.prev);
+      const e = recs.linkTargetOf(i);
       if (e !== undefined && e < last && i - e <= MAX_SPAN) {
-        const between = range(e + 1, i).filter((j) => firstAt.get(recs[j]!.hash) === j);
-        if (between.length > 0 && between.every((j) => !isLinked(recs[j]!.hash) && !displaced.has(j))) {
-          for (const j of between) {
-            problems.push({ kind: 'inserted', at: recs[j]!.at, seq: recs[j]!.seq, message: `not part of the chain: the next record (${r.at}) links past it` });
-          }
+        const between = range(e + 1, i).filter((j) => recs.firstWithHashOf(j) === j);
+        if (between.length > 0 && between.every((j) => !recs.isLinked(j) && !displaced.has(j))) {
+          for (const j of between) problems.push({ kind: 'inserted', at: at(j), seq: seq(j), message: `not part of the chain: the next record (${at(i)}) links past it` });
           last = i;
-          if (r.seq > recs[top]!.seq) top = i;
+          if (s > seq(top)) top = i;
           continue;
         }
       }
-      if (r.seq < recs[top]!.seq) {
-        problems.push({ kind: 'reordered', at: r.at, seq: r.seq, message: `seq ${r.seq} comes after seq ${recs[top]!.seq} (${recs[top]!.at})` });
+      if (s < seq(top)) {
+        problems.push({ kind: 'reordered', at: at(i), seq: s, message: `seq ${s} comes after seq ${seq(top)} (${at(top)})` });
         displaced.add(i);
       } else if (e !== undefined && e > i) {
         displaced.add(i); // reported when its predecessor, with the lower seq, shows up
       } else if (e !== undefined) {
         if (!displaced.has(e) && !range(e + 1, Math.min(i, e + 1 + MAX_SPAN)).some((j) => displaced.has(j))) {
-          problems.push({ kind: 'reordered', at: r.at, seq: r.seq, message: `links to seq ${recs[e]!.seq} at ${recs[e]!.at}, which is not the record before it` });
+          problems.push({ kind: 'reordered', at: at(i), seq: s, message: `links to seq ${seq(e)} at ${at(e)}, which is not the record before it` });
         }
-      } else if (linkedAfter(prev.hash, i)) {
-        problems.push({ kind: 'inserted', at: r.at, seq: r.seq, message: `links to no record of the log, and ${prev.at} is continued after it` });
+      } else if (recs.isLinkedAfter(last, i)) {
+        problems.push({ kind: 'inserted', at: at(i), seq: s, message: `links to no record of the log, and ${at(last)} is continued after it` });
         continue;
-      } else if (r.seq === prev.seq + 1) {
-        if (prev.intact) problems.push({ kind: 'modified', at: prev.at, seq: prev.seq, message: `re-hashed: the next record (${r.at}) links to a different version of this record` });
-      } else if (r.seq > prev.seq + 1) {
-        const n = r.seq - prev.seq - 1;
-        problems.push({ kind: 'deleted', at: r.at, seq: r.seq, message: `${n} record${n === 1 ? '' : 's'} missing before this one (seq ${prev.seq + 1}${n > 1 ? `..${r.seq - 1}` : ''}), after ${prev.at}` });
+      } else if (s === p + 1) {
+        if (recs.intact(last)) problems.push({ kind: 'modified', at: at(last), seq: p, message: `re-hashed: the next record (${at(i)}) links to a different version of this record` });
+      } else if (s > p + 1) {
+        const n = s - p - 1;
+        problems.push({ kind: 'deleted', at: at(i), seq: s, message: `${n} record${n === 1 ? '' : 's'} missing before this one (seq ${p + 1}${n > 1 ? `..${s - 1}` : ''}), after ${at(last)}` });
       } else {
-        problems.push({ kind: 'inserted', at: r.at, seq: r.seq, message: `links to no record of the log (seq ${r.seq} after seq ${prev.seq})` });
+        problems.push({ kind: 'inserted', at: at(i), seq: s, message: `links to no record of the log (seq ${s} after seq ${p})` });
         continue;
       }
     }
     last = i;
-    if (r.seq > recs[top]!.seq) top = i;
+    if (s > seq(top)) top = i;
   }
-
-  let minSeq: number | undefined;
-  for (const r of recs) if (minSeq === undefined || r.seq < minSeq) minSeq = r.seq;
-  const maxSeq = recs.length > 0 ? recs[top]!.seq : undefined;
-  const cp = await checkCheckpoints(checkpoints, recs, options.key, minSeq, maxSeq, problems);
-  return {
-    ok: problems.length === 0,
-    files: perFile,
-    records: recs.length,
-    ...(minSeq !== undefined ? { firstSeq: recs[0]!.seq, lastSeq: maxSeq } : {}),
-    fromGenesis: recs[0]?.seq === 0,
-    checkpoints: cp,
-    problems,
-  };
-}
-
-async function checkCheckpoints(
-  files: readonly string[],
-  recs: readonly Rec[],
-  key: KeyObject | undefined,
-  minSeq: number | undefined,
-  maxSeq: number | undefined,
-  problems: VerifyProblem[],
-): Promise<VerifyReport['checkpoints']> {
-  if (!key) return { checked: false, valid: 0, matched: 0, beforeRange: 0 };
-  const bySeq = new Map<number, Rec[]>();
-  for (const r of recs) {
-    const list = bySeq.get(r.seq);
-    if (list) list.push(r);
-    else bySeq.set(r.seq, [r]);
-  }
-  let valid = 0;
-  let matched = 0;
-  let beforeRange = 0;
-  let latest: { payload: CheckpointPayload; at: string } | undefined;
-  for (const file of files) {
-    for await (const l of readLines(file)) {
-      if (l.text === '') continue;
-      const at = `${file}:${l.line}`;
-      const check = await verifyCheckpointLine(l.text, key);
-      if (!check.ok) {
-        problems.push({ kind: 'checkpoint', at, message: `invalid checkpoint: ${check.reason}` });
-        continue;
-      }
-      valid++;
-      const { seq, hash, time } = check.payload;
-      if (!latest || seq > latest.payload.seq) latest = { payload: check.payload, at };
-      const candidates = bySeq.get(seq);
-      if (candidates?.some((r) => r.hash === hash)) matched++;
-      else if (candidates) {
-        problems.push({ kind: 'modified', at: candidates[0]!.at, seq, message: `the checkpoint signed at ${time} (${at}) says seq ${seq} has a different hash: the chain was rewritten` });
-      } else if (minSeq !== undefined && seq < minSeq) beforeRange++;
-    }
-  }
-  if (valid === 0 && !problems.some((p) => p.kind === 'checkpoint')) {
-    problems.push({ kind: 'checkpoint', at: files[0] ?? '(none given)', message: 'no signed checkpoint found: cutting the end of the log cannot be ruled out' });
-  }
-  if (latest && (maxSeq === undefined || latest.payload.seq > maxSeq)) {
-    const end = recs.length > 0 ? recs[recs.length - 1]!.at : '(no records)';
-    const cut = latest.payload.seq - (maxSeq ?? -1);
-    problems.push({
-      kind: 'truncated',
-      at: end,
-      seq: latest.payload.seq,
-      message: `the log ends at seq ${maxSeq ?? 'none'}, but the checkpoint signed at ${latest.payload.time} (${latest.at}) covers seq ${latest.payload.seq}: at least ${cut} record${cut === 1 ? ' was' : 's were'} cut from the end`,
-    });
-  }
-  return { checked: true, valid, matched, beforeRange, ...(latest ? { latestSeq: latest.payload.seq } : {}) };
+  return top;
 }
 
 function range(from: number, to: number): number[] {

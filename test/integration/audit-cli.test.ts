@@ -69,6 +69,16 @@ describe('authz-sidecar audit (the real CLI)', () => {
     assert.equal((await audit(['query', '--limit', '1', log])).stdout.trim().split('\n').length, 1);
   });
 
+  it('query, stats and replay also filter by error code, bundle revision and reason text (as the explorer does)', async () => {
+    const ids = async (args: string[]) => (await audit(['query', '--json', ...args, log])).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).decision_id);
+    assert.deepEqual(await ids(['--reason', 'NO']), ['d-1', 'd-3', 'd-5', 'd-7', 'd-9', 'd-11'], 'case-insensitive, in the reasons');
+    assert.equal((await ids(['--revision', 'r1'])).length, 12);
+    assert.deepEqual(await ids(['--revision', 'r2']), []);
+    assert.deepEqual(await ids(['--error-code', 'invalid_token']), []);
+    assert.match((await audit(['stats', '--reason', 'ok', log])).stdout, /^decisions {2}6 /m);
+    assert.match((await audit(['query', '--help'])).stdout, /--error-code <code>[\s\S]*--revision <rev>[\s\S]*--reason <text>/);
+  });
+
   it('stats summarises the log', async () => {
     const r = await audit(['stats', '--top', '1', log]);
     assert.equal(r.status, 0, r.stderr);
