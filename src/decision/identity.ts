@@ -8,9 +8,9 @@ import { createRemoteKeys } from '../token/remote-keys.ts';
 import { createTokenVerifier, type TokenVerifier } from '../token/verify-token.ts';
 import { cacheVerifiedTokens } from '../token/verified-token-cache.ts';
 import { createClaimsAdmin, type ClaimsAdmin } from '../claims/claims-admin.ts';
-import { createClaimsCache } from '../claims/claims-cache.ts';
+import { createClaimsCache, subjectId } from '../claims/claims-cache.ts';
 import type { ClaimsSettings } from '../claims/claims-settings.ts';
-import { createClaimsEnricher, type ClaimsEnricher } from '../claims/enrich-claims.ts';
+import { createClaimsEnricher, type ClaimsEnricher, type Enriched, type Subject } from '../claims/enrich-claims.ts';
 import type { ClaimsClient } from '../claims/userinfo-client.ts';
 import { createCircuitBreaker, type BreakerStatus, type CircuitBreaker } from '../claims/circuit-breaker.ts';
 import { createClaimsFetcher } from '../claims/fetch-claims.ts';
@@ -44,6 +44,11 @@ export interface Identity extends Component {
   readonly verify: TokenVerifier;
   readonly enrich: ClaimsEnricher;
   readonly admin: ClaimsAdmin;
+  /**
+   * The claims the cache holds for a subject known by its `sub` alone (an AuthZEN subject asserted by an
+   * enforcement point, with no token to fetch claims with): source `cache`, or undefined when none are fresh.
+   */
+  readonly cachedSubject: (sub: string) => Enriched | undefined;
 }
 
 /** One closure on purpose (longer than 80 lines): the cache, the breakers and the parts built after discovery are private state the component's methods share. */
@@ -106,6 +111,12 @@ export function createIdentity(options: IdentityOptions): Identity {
     name: 'identity',
     verify: (token) => (built ? built.verify(token) : Promise.reject(notDiscovered())),
     enrich: (token, verified) => (built ? built.enrich(token, verified) : Promise.reject(notDiscovered())),
+    cachedSubject(sub) {
+      const cached = cache.peekSubject(subjectId(config.issuer, sub));
+      if (cached === undefined) return undefined;
+      const subject = { ...cached.claims, sub, iss: config.issuer, roles: cached.roles } as Subject;
+      return { subject, source: 'cache', cache: 'hit' };
+    },
     admin: createClaimsAdmin({
       issuer: config.issuer,
       cache,
