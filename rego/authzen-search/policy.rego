@@ -71,14 +71,15 @@ allowed if {
 }
 
 # Search: every entity of the kind searched for; the sidecar keeps those whose evaluation is true.
+# Sets, so the candidates come in one stable (sorted) order, which pages are cut from.
 default candidates := []
 
-candidates := [{"type": "user", "id": id} | some id, _ in search_data.users] if {
+candidates := {{"type": "user", "id": id} | some id, _ in search_data.users} if {
 	input.search == "subject"
 	input.subject.type == "user"
 }
 
-candidates := [{"type": "record", "id": id} | some id, _ in search_data.records] if {
+candidates := {{"type": "record", "id": id} | some id, _ in search_data.records} if {
 	input.search == "resource"
 	input.resource.type == "record"
 }

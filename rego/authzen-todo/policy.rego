@@ -90,12 +90,13 @@ allowed if {
 
 # ---------------------------------------------------------------------------------------
 # Search: the candidates of each kind; the sidecar keeps those whose evaluation is true.
+# Sets, so the candidates come in one stable (sorted) order, which pages are cut from.
 # Todos are not known to the policy (the PEP sends the owner with each request), so a resource
 # search lists users only.
 
-candidates := [{"type": "user", "id": pid} | some pid, _ in todo_data.users] if input.search == "subject"
+candidates := {{"type": "user", "id": pid} | some pid, _ in todo_data.users} if input.search == "subject"
 
-candidates := [{"type": "user", "id": u.id} | some u in todo_data.users] if {
+candidates := {{"type": "user", "id": u.id} | some u in todo_data.users} if {
 	input.search == "resource"
 	input.resource.type == "user"
 }
