@@ -4,10 +4,12 @@ import type { PolicyEngine } from '../policy/policy-engine.ts';
 import type { Caller } from './establish-caller.ts';
 import type { Action, SearchKind } from './types.ts';
 
-/** What the AuthZEN pipeline needs beside what /authorize's does. */
+/** What the AuthZEN pipeline needs beside what /authorize's does (identity.ts). */
 export interface ClaimsLookup {
-  /** The claims the cache holds for a subject asserted by its id (identity.ts's cachedSubject). */
+  /** The claims the cache holds for a subject asserted by its id. */
   readonly cachedSubject: (sub: string) => Enriched | undefined;
+  /** The same, or else from `claims.subjectLookup` when configured. */
+  readonly subjectClaims: (sub: string) => Promise<Enriched | undefined>;
 }
 
 /**
@@ -33,19 +35,26 @@ export function authzenInput(
   };
 }
 
+type Claims = { readonly claims: Subject | undefined; readonly enriched: Enriched | undefined };
+
 /**
  * The claims for a subject of the request: the token's (the caller is the subject), or for an
- * asserted subject the cache's, narrowed to the bundle's relevant roles as on /authorize.
+ * asserted subject the cache's or the subject lookup's, narrowed to the bundle's relevant roles as
+ * on /authorize.
  */
-export function claimsOf(
-  deps: AuthorizerDeps & ClaimsLookup,
-  caller: Caller,
-  subject: object,
-  engine: PolicyEngine,
-): { readonly claims: Subject | undefined; readonly enriched: Enriched | undefined } {
+export async function claimsOf(deps: AuthorizerDeps & ClaimsLookup, caller: Caller, subject: object, engine: PolicyEngine): Promise<Claims> {
   if (caller.trust === 'token') return { claims: caller.subject, enriched: caller.enriched };
   const id = (subject as { id?: unknown }).id;
-  const enriched = typeof id === 'string' ? deps.cachedSubject(id) : undefined;
+  return narrowed(deps, typeof id === 'string' ? await deps.subjectClaims(id) : undefined, engine);
+}
+
+/** claimsOf from the cache alone, without waiting: for the many candidates of a subject search. */
+export function cachedClaimsOf(deps: AuthorizerDeps & ClaimsLookup, subject: object, engine: PolicyEngine): Claims {
+  const id = (subject as { id?: unknown }).id;
+  return narrowed(deps, typeof id === 'string' ? deps.cachedSubject(id) : undefined, engine);
+}
+
+function narrowed(deps: AuthorizerDeps, enriched: Enriched | undefined, engine: PolicyEngine): Claims {
   if (enriched === undefined) return { claims: undefined, enriched: undefined };
   return { claims: deps.filterSubject ? deps.filterSubject(enriched.subject, engine) : enriched.subject, enriched };
 }

@@ -58,7 +58,7 @@ export function createAuthzenEvaluator(deps: AuthzenDeps): AuthzenEvaluator {
     for (let i = 0; i < req.evaluations.length; i++) {
       const ctx = i === 0 ? firstContext : context();
       const record = i === 0 ? first : startDecision(deps, ctx);
-      const result = evaluateOne(deps, engine, caller, req.evaluations[i]!, { record, decisionId: ctx.decisionId, index: i, looked });
+      const result = await evaluateOne(deps, engine, caller, req.evaluations[i]!, { record, decisionId: ctx.decisionId, index: i, looked });
       results.push(result);
       if (stops(req.semantic, result.decision)) break;
     }
@@ -72,7 +72,7 @@ function stops(semantic: EvaluationsSemantic, decision: boolean): boolean {
 }
 
 /** The claims this request already looked up, by asserted subject id. */
-type Looked = Map<string, ReturnType<typeof claimsOf>>;
+type Looked = Map<string, Awaited<ReturnType<typeof claimsOf>>>;
 
 interface Item {
   readonly record: DecisionRecord;
@@ -83,10 +83,11 @@ interface Item {
 
 /**
  * One evaluation, logged once whatever its outcome. Claims are established once per request (per
- * asserted subject): the decisions after the first that use them are logged with `cache: "reused"`,
+ * asserted subject, which may call claims.subjectLookup): the decisions after the first that use
+ * them are logged with `cache: "reused"`,
  * so the claims-cache metrics count the one lookup made, not one per item.
  */
-function evaluateOne(deps: AuthzenDeps, engine: PolicyEngine, caller: Caller, q: Evaluation, item: Item): EvaluationResult {
+async function evaluateOne(deps: AuthzenDeps, engine: PolicyEngine, caller: Caller, q: Evaluation, item: Item): Promise<EvaluationResult> {
   const { record, decisionId } = item;
   try {
     record.engine(engine);
@@ -100,7 +101,7 @@ function evaluateOne(deps: AuthzenDeps, engine: PolicyEngine, caller: Caller, q:
       claims = caller.subject;
     } else {
       const known = item.looked.get(q.subject.id);
-      const found = known ?? claimsOf(deps, caller, q.subject, engine);
+      const found = known ?? (await claimsOf(deps, caller, q.subject, engine));
       item.looked.set(q.subject.id, found);
       if (found.enriched) record.enriched(known ? { ...found.enriched, cache: 'reused' } : found.enriched);
       claims = found.claims;

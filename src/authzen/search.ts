@@ -3,7 +3,7 @@ import type { Subject } from '../claims/enrich-claims.ts';
 import { startDecision } from '../decision/record-decision.ts';
 import { SidecarError, toSidecarError } from '../errors/sidecar-error.ts';
 import type { PolicyEngine } from '../policy/policy-engine.ts';
-import { authzenInput, claimsOf, decisionOf } from './authzen-input.ts';
+import { authzenInput, cachedClaimsOf, claimsOf, decisionOf } from './authzen-input.ts';
 import { checkSubject, establishCaller, trustOf, type Caller } from './establish-caller.ts';
 import type { AuthzenDeps } from './evaluate.ts';
 import { createPageTokens } from './page-token.ts';
@@ -47,7 +47,7 @@ export function createAuthzenSearch(deps: AuthzenDeps): AuthzenSearcher {
       const limit = Math.min(req.page?.limit ?? settings.searchPageSize, settings.searchPageSize);
       const asked = { kind: req.kind, subject: req.subject, action: req.action, resource: req.resource, context: req.context, limit };
       const offset = req.page?.token ? pages.offsetOf(req.page.token, asked) : 0;
-      const { claims, enriched } = req.kind === 'subject' ? { claims: undefined, enriched: undefined } : claimsOf(deps, caller, req.subject, engine);
+      const { claims, enriched } = req.kind === 'subject' ? { claims: undefined, enriched: undefined } : await claimsOf(deps, caller, req.subject, engine);
       if (caller.trust === 'pep' && enriched) record.enriched(enriched);
       const input = authzenInput(req, caller.trust, claims, req.kind);
       record.input(input);
@@ -89,7 +89,7 @@ function permits(deps: AuthzenDeps, engine: PolicyEngine, caller: Caller, req: S
     resource: req.kind === 'resource' ? c : req.resource,
     context: req.context,
   };
-  const theirs = req.kind === 'subject' ? claimsOf(deps, caller, c, engine).claims : claims;
+  const theirs = req.kind === 'subject' ? cachedClaimsOf(deps, c, engine).claims : claims;
   return decisionOf(engine.evaluate(authzenInput(q, caller.trust, theirs), deps.settings.entrypoint)).decision;
 }
 

@@ -106,6 +106,12 @@ export const SPEC = {
       path: optional(text(), { 
           description: 'Path of the OIDC Back-Channel Logout receiver (for example `/backchannel-logout`); a verified logout token evicts the subject\'s cached claims. Off when unset. Needs `claims.clientId`.' }),
     },
+    subjectLookup: {
+      url: optional(url(), {
+          description: 'Where the claims of a subject known only by its id come from: an https URL with `{id}` where the percent-encoded id goes (for example a SCIM `https://idp.example.com/scim/v2/Users/{id}`). Used for AuthZEN subjects asserted by an enforcement point (docs/authzen.md), when the claims cache holds none. It answers 200 with a JSON object of claims (roles at `claims.roleClaims`), or 404. Through the claims cache, with the `claims.userinfo.*` timeouts and size cap and a circuit breaker. Off when unset.' }),
+      authorization: optional(text(), { env: 'AUTHZ_SUBJECT_LOOKUP_AUTHORIZATION', secret: true,
+          description: 'Authorization header value sent to `claims.subjectLookup.url`, for example `Bearer <token>`. Never logged.' }),
+    },
     admin: {
       token: optional(text(), { env: 'AUTHZ_ADMIN_TOKEN', secret: true,
           description: 'Bearer token (at least 32 bytes) for `POST /admin/claims/evict` and `GET /admin/claims`, which answer loopback clients only. The admin endpoints are off when unset.' }),

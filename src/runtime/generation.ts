@@ -85,7 +85,7 @@ export function buildGeneration(settings: Settings, services: Services, options:
     authorize: createAuthorizer(deps),
     queryData: createDataQuery(deps),
     claimsAdmin: identity.admin,
-    authzen: createAuthzenPdp({ ...deps, settings: settings.authzen, cachedSubject: identity.cachedSubject }),
+    authzen: createAuthzenPdp({ ...deps, settings: settings.authzen, cachedSubject: identity.cachedSubject, subjectClaims: identity.subjectClaims }),
     log: services.log,
     metrics: services.metricsSource,
     whyCannotDecide: () => whyNotReady(components),

@@ -88,6 +88,7 @@ function describeCounting(): void {
       log: { log: (e) => void events.push(e) },
       settings: settings.authzen,
       cachedSubject: identity.cachedSubject,
+      subjectClaims: identity.subjectClaims,
     });
     const token = await idp.token('bob');
     const userinfoBefore = idp.userinfoCalls.get('bob') ?? 0;
