@@ -82,10 +82,10 @@ interface Item {
 }
 
 /**
- * One evaluation, logged once whatever its outcome. Claims are established once per request (per
- * asserted subject, which may call claims.subjectLookup): the decisions after the first that use
- * them are logged with `cache: "reused"`,
- * so the claims-cache metrics count the one lookup made, not one per item.
+ * One evaluation, logged once whatever its outcome. Claims are established once per request (once
+ * per asserted subject, which may call claims.subjectLookup): the decisions after the first that use
+ * them are logged with `cache: "reused"`, so the claims-cache metrics count the one lookup made, not
+ * one per item.
  */
 async function evaluateOne(deps: AuthzenDeps, engine: PolicyEngine, caller: Caller, q: Evaluation, item: Item): Promise<EvaluationResult> {
   const { record, decisionId } = item;
