@@ -4,7 +4,9 @@
 #   scripts/build-policies.sh
 #       builds every directory rego/<name>/ into bundles/<name>.tar.gz,
 #       entrypoints <name>/decision and <name>/allow (plus system/log/mask, the decision log mask
-#       policy, when a module of the directory is in package system.log)
+#       policy, when a module of the directory is in package system.log). A file named
+#       `entrypoints` in the directory replaces the first two: one entrypoint per line, `#` comments
+#       (rego/authzen-todo/ needs it: a Rego package cannot be named with a hyphen)
 #   scripts/build-policies.sh <src-dir> <out.tar.gz> [entrypoint-package]
 #       builds one arbitrary directory (e.g. a test fixture); the entrypoint package defaults to
 #       the directory's base name, dots or slashes allowed ("acme.orders" -> acme/orders/decision)
@@ -94,7 +96,23 @@ build_one() {
   if grep -rqsE --include='*.rego' --exclude='*_test.rego' '^package[[:space:]]+system\.log([[:space:]]|$)' "$src"; then
     mask_ep="system/log/mask"
   fi
-  want="$rev $pkg/decision,$pkg/allow${mask_ep:+,$mask_ep}"
+  local eps=()
+  if [[ -f "$src/entrypoints" ]]; then
+    local line
+    while IFS= read -r line || [[ -n "$line" ]]; do
+      line="${line%%#*}"
+      line="${line//[[:space:]]/}"
+      [[ -n "$line" ]] && eps+=("$line")
+    done <"$src/entrypoints"
+    ((${#eps[@]})) || die "$(show "$src")/entrypoints names no entrypoint"
+  else
+    eps=("$pkg/decision" "$pkg/allow")
+  fi
+  [[ -n "$mask_ep" ]] && eps+=("$mask_ep")
+  local joined ep_args=() ep
+  joined="$(IFS=,; printf '%s' "${eps[*]}")"
+  for ep in "${eps[@]}"; do ep_args+=(-e "$ep"); done
+  want="$rev $joined"
   if [[ -z "${FORCE:-}" && -z "${SIGNING_KEY:-}" && -f "$out" && "$(bundle_stamp "$out")" == "$want" ]]; then
     log "$(show "$out") is up to date (revision $rev)"
     return 0
@@ -122,14 +140,14 @@ build_one() {
   fi
   (
     cd -- "$stage"
-    "$opa" build -t wasm -e "$pkg/decision" -e "$pkg/allow" ${mask_ep:+-e "$mask_ep"} --ignore '*_test.rego' \
+    "$opa" build -t wasm "${ep_args[@]}" --ignore '*_test.rego' \
       --revision "$rev" ${sign[@]+"${sign[@]}"} -o "$tmp_out" .
   ) || die "opa build failed for $(show "$src")"
   chmod 0644 -- "$tmp_out"
   mv -f -- "$tmp_out" "$out"
   rm -rf -- "$stage"
   trap - EXIT
-  log "built $(show "$out") from $(show "$src") (revision $rev, entrypoints $pkg/decision $pkg/allow${mask_ep:+ $mask_ep}${SIGNING_KEY:+, signed})"
+  log "built $(show "$out") from $(show "$src") (revision $rev, entrypoints ${eps[*]}${SIGNING_KEY:+, signed})"
 }
 
 case $# in

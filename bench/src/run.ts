@@ -18,6 +18,7 @@ import { busyOf, coreBusySeconds, cpuSeconds, memory } from './lib/proc-stats.ts
 import { describeMachine, waitForQuiet } from './lib/machine.ts';
 import { chooseGenerator, runLoad, type Generator } from './load/load.ts';
 import { fill } from './load/fill.ts';
+import { authzenRequest, subOf } from './load/authzen-request.ts';
 import { aggregate, judge, renderMarkdown, updateReadme, type Measurement, type Results, type TargetResult } from './report/report.ts';
 import { summarizeProfile, type CpuProfile } from './report/summarize-profile.ts';
 import { coldTokenPool, hotSet, scenarios, type Scenario, type SetSpec } from './scenarios.ts';
@@ -120,6 +121,13 @@ try {
     if (!existsSync(file)) writeFileSync(file, `${tokensOf(spec).join('\n')}\n`);
     return file;
   };
+  /** The AuthZEN scenarios name each token's subject in the request: `<sub> <token>` lines. */
+  const requestsFileOf = (s: Scenario, spec: SetSpec): string => {
+    if (!s.authzen) return fileOf(spec);
+    const file = join(work, `subjects-tokens-${spec.name}-${spec.count}.txt`);
+    if (!existsSync(file)) writeFileSync(file, `${tokensOf(spec).map((t) => `${subOf(t)} ${t}`).join('\n')}\n`);
+    return file;
+  };
 
   // --- the reference: jose's raw verification rate on the target's core -----------------------
   const joseRate = (seconds: number): Record<string, number> => {
@@ -144,7 +152,20 @@ try {
       const allowed = await Promise.all(prime.slice(i, i + 8).map((tok) => t.decide(tok)));
       if (allowed.includes(false)) throw new Error(`${t.name} denied a request it must allow (scenario ${s.name}); see ${dir}`);
     }
-    await runLoad(generator.name, { url: t.url, wire: t.wire, tokensFile: fileOf(s.prime), connections: settings.connections, durationS: settings.warmup_s, cpu: pinning.load, outFile: join(dir, `${t.name}-warmup.json`) });
+    if (s.authzen) await checkAuthzen(t, prime[0]!, s.authzen, dir);
+    await runLoad(generator.name, { url: t.url, wire: t.wire, tokensFile: requestsFileOf(s, s.prime), authzen: s.authzen, connections: settings.connections, durationS: settings.warmup_s, cpu: pinning.load, outFile: join(dir, `${t.name}-warmup.json`) });
+  };
+
+  /** An AuthZEN scenario's request must be answered with n permits, or the load would measure denials. */
+  const checkAuthzen = async (t: Target, token: string, n: number, dir: string): Promise<void> => {
+    const q = authzenRequest(t.wire, subOf(token), token, n);
+    const res = await fetch(`${t.url}${q.path}`, { method: 'POST', headers: q.headers, body: q.body });
+    const body = (await res.json()) as { decision?: boolean; evaluations?: { decision: boolean }[]; result?: unknown };
+    const answer = (t.wire === 'opa' ? body.result : body) as { decision?: boolean; evaluations?: { decision: boolean }[] } | { decision: boolean }[];
+    const decisions = Array.isArray(answer) ? answer.map((e) => e.decision) : n === 1 ? [answer?.decision] : (answer?.evaluations ?? []).map((e) => e.decision);
+    if (res.status !== 200 || decisions.length !== n || decisions.some((d) => d !== true)) {
+      throw new Error(`${t.name} did not permit the AuthZEN request (${res.status} ${JSON.stringify(body).slice(0, 300)}); see ${dir}`);
+    }
   };
 
   const measure = async (gen: Generator, t: Target, s: Scenario, dir: string, label: string): Promise<Measurement> => {
@@ -155,7 +176,7 @@ try {
     const wallStart = performance.now();
     const busy = busyOf(before, pinning.target);
     const loadBusy = busyOf(before, pinning.load);
-    const r = await runLoad(gen, { url: t.url, wire: t.wire, tokensFile: fileOf(s.measure), connections: settings.connections, durationS, cpu: pinning.load, outFile: join(dir, `${t.name}-${label}.json`) });
+    const r = await runLoad(gen, { url: t.url, wire: t.wire, tokensFile: requestsFileOf(s, s.measure), authzen: s.authzen, connections: settings.connections, durationS, cpu: pinning.load, outFile: join(dir, `${t.name}-${label}.json`) });
     const targetCpu = cpuSeconds(t.pid) - cpu;
     const after = coreBusySeconds();
     // Core readings span the generator's start-up too (wrk formats every request first), so divide by wall time.

@@ -30,6 +30,8 @@ export interface Scenario {
   readonly consumesTokens?: boolean;
   /** Rounds for this scenario when fewer than the run's (filling 100,000 subjects is slow). */
   readonly maxRounds?: number;
+  /** AuthZEN instead of /authorize: evaluations per request (1: `/access/v1/evaluation`, more: `/access/v1/evaluations`). */
+  readonly authzen?: number;
 }
 
 export interface ScenarioSizes {
@@ -63,6 +65,17 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       targets: all,
       prime: rolesSet(roles),
       measure: rolesSet(roles),
+    })),
+    ...[1, 10].map((n) => ({
+      name: n === 1 ? 'authzen-single' : `authzen-batch-${n}`,
+      description:
+        n === 1
+          ? `AuthZEN: one POST /access/v1/evaluation per request for the ${HOT_SUBJECTS} hot subjects, each with its own token; claims cached`
+          : `AuthZEN: POST /access/v1/evaluations with ${n} evaluations per request (one subject, its own token); req/s × ${n} = evaluations/s`,
+      targets: ['sidecar', 'opa'] as const,
+      prime: hotSet(),
+      measure: hotSet(),
+      authzen: n,
     })),
     {
       name: 'subjects-100k',

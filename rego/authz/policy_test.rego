@@ -369,3 +369,28 @@ test_decision_and_allow_agree if {
 		d.allow == a
 	}
 }
+
+# ---------------------------------------------------------------------------------------
+# AuthZEN (authzen.rego): the same grants, asked as an AuthZEN evaluation.
+
+authzen_ask(roles, method, path) := {
+	"subject": {"type": "user", "id": "bob"},
+	"action": {"name": method},
+	"resource": {"type": "route", "id": path},
+	"claims": {"sub": "bob", "roles": roles},
+}
+
+test_authzen_evaluation_uses_the_grants if {
+	r := data.authz.authzen.evaluation with input as authzen_ask(["orders-viewer"], "get", "/api/orders/1")
+	r.decision == true
+	r.context.reasons == ["role orders-viewer (direct) allows GET /api/orders/**"]
+	d := data.authz.authzen.evaluation with input as authzen_ask(["orders-viewer"], "DELETE", "/api/orders/1")
+	d.decision == false
+}
+
+test_authzen_without_claims_or_route_denied if {
+	r := data.authz.authzen.evaluation with input as object.remove(authzen_ask([], "GET", "/api/orders/1"), ["claims"])
+	r.decision == false
+	t := data.authz.authzen.evaluation with input as object.union(authzen_ask(["admin"], "GET", "/api/x"), {"resource": {"type": "document", "id": "/api/x"}})
+	t.decision == false
+}

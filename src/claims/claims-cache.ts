@@ -69,6 +69,12 @@ export interface ClaimsCache {
   subjectOfSession(sid: string): string | undefined;
   /** Removes every entry of a subject, and keeps loads in flight for it from being stored. */
   evictSubject(subject: string): number;
+  /**
+   * The fresh claims last stored for a subject (see subjectId), whatever the client and scope of the
+   * token that fetched them, or undefined. A look without loading: for a subject asserted by an
+   * AuthZEN enforcement point, which sends no token to fetch with. Does not change the LRU order.
+   */
+  peekSubject(subject: string): CachedClaims | undefined;
   readonly stats: ClaimsCacheStats;
   close(): void;
 }
@@ -129,6 +135,8 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
   const entries = new Map<string, Entry>();
   const inflight = new Map<string, Flight>();
   const sessions = new Map<string, string>();
+  /** Subject → key of its claims stored last, for peekSubject. */
+  const latest = new Map<string, string>();
   let bytes = 0;
   let lastSweep = 0;
   const s = { hits: 0, misses: 0, stale: 0, refusalsServed: 0, uncached: 0, evictedForSpace: 0, evictedBySubject: 0, expired: 0 };
@@ -138,6 +146,7 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
     if (e === undefined) return;
     entries.delete(key);
     bytes -= e.bytes;
+    if (latest.get(e.subject) === key) latest.delete(e.subject);
   };
   const sweep = (): void => {
     const t = now();
@@ -162,6 +171,7 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
     }
     entries.set(key, entry);
     bytes += entry.bytes;
+    if (entry.value !== undefined) latest.set(entry.subject, key);
     return true;
   };
   const timer = setInterval(sweep, options.sweepIntervalMs ?? 30_000);
@@ -255,12 +265,18 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
       s.evictedBySubject += n;
       return n;
     },
+    peekSubject(subject) {
+      const key = latest.get(subject);
+      const e = key === undefined ? undefined : entries.get(key);
+      return e?.value !== undefined && now() < e.freshUntil ? e.value : undefined;
+    },
     get stats() {
       return { entries: entries.size, bytes, ...s };
     },
     close() {
       clearInterval(timer);
       entries.clear();
+      latest.clear();
       inflight.clear();
       sessions.clear();
     },

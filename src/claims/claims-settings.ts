@@ -22,6 +22,11 @@ export function claimsSettings(config: Config): ClaimsSettings {
   if (logoutPath !== undefined && !claims.clientId) {
     throw configError('claims.clientId', 'is required by claims.backchannelLogout.path (the logout token\'s aud)');
   }
+  const lookup = claims.subjectLookup.url;
+  if (lookup !== undefined && (lookup.split('{id}').length !== 2 || new URL(lookup.replace('{id}', 'x')).host !== new URL(lookup.replace('{id}', 'y')).host)) {
+    throw configError('claims.subjectLookup.url', `must hold '{id}' once, in its path (got '${lookup}')`);
+  }
+  if (claims.subjectLookup.authorization !== undefined && lookup === undefined) throw configError('claims.subjectLookup.authorization', 'is set but claims.subjectLookup.url is not');
   if (claims.admin.token !== undefined && Buffer.byteLength(claims.admin.token) < 32) throw configError('claims.admin.token', 'must be at least 32 bytes');
   return { roleClaims: parseRoleClaims(claims.roleClaims) };
 }

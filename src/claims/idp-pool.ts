@@ -20,8 +20,8 @@ export interface IdpAnswer {
 }
 
 export interface IdpPool {
-  /** One exchange with the endpoint; every transport failure is `claims_unavailable`. */
-  request(what: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }): Promise<IdpAnswer>;
+  /** One exchange with the endpoint (or another `path` of its origin); every transport failure is `claims_unavailable`. */
+  request(what: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; path?: string }): Promise<IdpAnswer>;
   close(): Promise<void>;
 }
 

@@ -106,6 +106,12 @@ export const SPEC = {
       path: optional(text(), { 
           description: 'Path of the OIDC Back-Channel Logout receiver (for example `/backchannel-logout`); a verified logout token evicts the subject\'s cached claims. Off when unset. Needs `claims.clientId`.' }),
     },
+    subjectLookup: {
+      url: optional(url(), {
+          description: 'Where the claims of a subject known only by its id come from: an https URL with `{id}` where the percent-encoded id goes (for example a SCIM `https://idp.example.com/scim/v2/Users/{id}`). Used for AuthZEN subjects asserted by an enforcement point (docs/authzen.md), when the claims cache holds none. It answers 200 with a JSON object of claims (roles at `claims.roleClaims`), or 404. Through the claims cache, with the `claims.userinfo.*` timeouts and size cap and a circuit breaker. Off when unset.' }),
+      authorization: optional(text(), { env: 'AUTHZ_SUBJECT_LOOKUP_AUTHORIZATION', secret: true,
+          description: 'Authorization header value sent to `claims.subjectLookup.url`, for example `Bearer <token>`. Never logged.' }),
+    },
     admin: {
       token: optional(text(), { env: 'AUTHZ_ADMIN_TOKEN', secret: true,
           description: 'Bearer token (at least 32 bytes) for `POST /admin/claims/evict` and `GET /admin/claims`, which answer loopback clients only. The admin endpoints are off when unset.' }),
@@ -239,6 +245,29 @@ export const SPEC = {
   },
   workers: key(int(0, 256), { default: 1, env: 'AUTHZ_WORKERS',
       description: 'Worker processes (node:cluster) sharing the listener: 1 runs a single process, 0 one per core (`os.availableParallelism()`). Each worker has its own caches and bundle; see docs/operations.md.' }),
+  // OpenID AuthZEN Authorization API 1.0 (docs/authzen.md); rules across these keys: src/authzen/authzen-settings.ts.
+  authzen: {
+    enabled: key(bool(), { default: false, env: 'AUTHZ_AUTHZEN', reload: true,
+        description: 'Serve the OpenID AuthZEN Authorization API 1.0 on the API listener: `POST /access/v1/evaluation`, `/access/v1/evaluations`, `/access/v1/search/{subject,resource,action}` and `GET /.well-known/authzen-configuration` (docs/authzen.md).' }),
+    entrypoint: key(text(), { default: 'authzen/evaluation', env: 'AUTHZ_AUTHZEN_ENTRYPOINT', reload: true,
+        description: 'Entrypoint that answers each AuthZEN evaluation; it returns a boolean or `{"decision": bool, "context"?: object}`. The input document is in docs/authzen.md.' }),
+    searchEntrypoint: key(text(), { default: 'authzen/candidates', reload: true,
+        description: 'Entrypoint that lists the candidates of a search (`input.search` is `subject`, `resource` or `action`); the sidecar answers those whose evaluation is true. A bundle without it has no search endpoints.' }),
+    trust: key(list({ values: ['token', 'pep'], nonEmpty: true }), { default: ['token'], reload: true,
+        description: 'Who may ask. `token`: the request carries the subject\'s own bearer token, verified and enriched as on `/authorize`, and `subject.id` must be its `sub`. `pep`: the enforcement point authenticates with `authzen.pepToken` and asserts the subject.' }),
+    pepToken: optional(text(), { env: 'AUTHZ_AUTHZEN_PEP_TOKEN', secret: true, reload: true,
+        description: 'The enforcement point\'s credential (at least 32 bytes), sent as `Authorization: Bearer <pepToken>`. Required when `authzen.trust` has `pep`.' }),
+    maxEvaluations: key(int(1, 10000), { default: 100, reload: true,
+        description: 'Most items in one `POST /access/v1/evaluations` request (400 beyond). Each is one policy evaluation and one decision-log event.' }),
+    searchPageSize: key(int(1, 10000), { default: 100, reload: true,
+        description: 'Most results in one search answer: the default and the ceiling of `page.limit`.' }),
+    searchMaxCandidates: key(int(1, 1000000), { default: 1000, reload: true,
+        description: 'Most candidates a search entrypoint may list; each is evaluated (a few µs each, on the event loop), so a larger list fails with `policy_error`.' }),
+    pageTokenKey: optional(text(), { env: 'AUTHZ_AUTHZEN_PAGE_TOKEN_KEY', secret: true, reload: true,
+        description: 'Key (at least 32 bytes) of the HMAC that makes search page tokens unforgeable. Unset: a random key per process, so a page token works only with the process that issued it; set it when replicas or workers share one load balancer.' }),
+    baseUrl: optional(url(), { reload: true,
+        description: 'The `policy_decision_point` of `GET /.well-known/authzen-configuration` and the base of its endpoint URLs, for a sidecar reached through a proxy (for example `https://pdp.example.com`). Unset: `http://` and the request\'s Host.' }),
+  },
 
 } as const;
 

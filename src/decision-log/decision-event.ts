@@ -48,7 +48,8 @@ export interface DecisionEventV1 {
   /**
    * `source`: `token`, or the claims sources used joined with `+` (`userinfo`, `introspection+userinfo`);
    * `cache`: each source's outcome joined the same way (`hit`, `miss`, `uncached`, `stale`), `none` when
-   * nothing was fetched; `stale_reason` only when stale claims were served because the IdP failed.
+   * nothing was fetched, `reused` for the items of an AuthZEN batch after the first (they share the claims
+   * established once for the request); `stale_reason` only when stale claims were served because the IdP failed.
    */
   readonly claims: { readonly source: string | null; readonly cache: string | null; readonly stale_reason?: string };
   readonly timings_us: { readonly verify: number; readonly claims: number; readonly policy: number; readonly total: number };
@@ -56,6 +57,8 @@ export interface DecisionEventV1 {
   readonly error?: { readonly code: string; readonly message: string };
   /** The trace id of an incoming W3C `traceparent` header. */
   readonly trace_id?: string;
+  /** The request identifier of an AuthZEN request (`X-Request-ID`), shared by every decision of one request (a batch). */
+  readonly request_id?: string;
 }
 
 /** What the decision pipeline hands to the logger; the logger stamps `labels` (it knows the instance). */

@@ -8,12 +8,13 @@ import { createRemoteKeys } from '../token/remote-keys.ts';
 import { createTokenVerifier, type TokenVerifier } from '../token/verify-token.ts';
 import { cacheVerifiedTokens } from '../token/verified-token-cache.ts';
 import { createClaimsAdmin, type ClaimsAdmin } from '../claims/claims-admin.ts';
-import { createClaimsCache } from '../claims/claims-cache.ts';
+import { createClaimsCache, subjectId } from '../claims/claims-cache.ts';
 import type { ClaimsSettings } from '../claims/claims-settings.ts';
-import { createClaimsEnricher, type ClaimsEnricher } from '../claims/enrich-claims.ts';
+import { createClaimsEnricher, type ClaimsEnricher, type Enriched, type Subject } from '../claims/enrich-claims.ts';
 import type { ClaimsClient } from '../claims/userinfo-client.ts';
 import { createCircuitBreaker, type BreakerStatus, type CircuitBreaker } from '../claims/circuit-breaker.ts';
 import { createClaimsFetcher } from '../claims/fetch-claims.ts';
+import { createSubjectLookup } from '../claims/subject-lookup.ts';
 import { connectClaimsSources, type ConnectedSources } from './connect-claims-sources.ts';
 
 /** Observation points for metrics; src/token and src/claims stay free of metrics code. */
@@ -44,6 +45,13 @@ export interface Identity extends Component {
   readonly verify: TokenVerifier;
   readonly enrich: ClaimsEnricher;
   readonly admin: ClaimsAdmin;
+  /**
+   * The claims the cache holds for a subject known by its `sub` alone (an AuthZEN subject asserted by an
+   * enforcement point, with no token to fetch claims with): source `cache`, or undefined when none are fresh.
+   */
+  readonly cachedSubject: (sub: string) => Enriched | undefined;
+  /** cachedSubject, or else `claims.subjectLookup` when configured (source `lookup`); undefined when neither knows the subject. */
+  readonly subjectClaims: (sub: string) => Promise<Enriched | undefined>;
 }
 
 /** One closure on purpose (longer than 80 lines): the cache, the breakers and the parts built after discovery are private state the component's methods share. */
@@ -67,8 +75,21 @@ export function createIdentity(options: IdentityOptions): Identity {
         hooks.onBreakerState?.(endpoint, to);
       },
     });
-  const breakers = { userinfo: breaker('userinfo'), introspection: breaker('introspection') };
+  const breakers = { userinfo: breaker('userinfo'), introspection: breaker('introspection'), lookup: breaker('subject lookup') };
   const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims: options.claims.roleClaims, issuer: config.issuer, now, log });
+  const lookupUrl = claimsConfig.subjectLookup.url;
+  const lookup = lookupUrl
+    ? createSubjectLookup({
+        ...claimsConfig.userinfo,
+        urlTemplate: lookupUrl,
+        authorization: claimsConfig.subjectLookup.authorization,
+        issuer: config.issuer,
+        roleClaims: options.claims.roleClaims,
+        cacheTtlSeconds: claimsConfig.cacheTtlSeconds,
+        cache,
+        breaker: breakers.lookup,
+      })
+    : undefined;
   let built: (ConnectedSources & { enrich: ClaimsEnricher; closeVerifier(): void }) | undefined;
   let jwksFailing = false;
   let stopped = false;
@@ -102,8 +123,16 @@ export function createIdentity(options: IdentityOptions): Identity {
     return b.consecutiveFailures > 0 ? statusOf('WARN', `${name}: ${b.consecutiveFailures} consecutive failures`) : OK;
   };
 
+  const cachedSubject = (sub: string): Enriched | undefined => {
+    const cached = cache.peekSubject(subjectId(config.issuer, sub));
+    if (cached === undefined) return undefined;
+    return { subject: { ...cached.claims, sub, iss: config.issuer, roles: cached.roles } as Subject, source: 'cache', cache: 'hit' };
+  };
+
   return {
     name: 'identity',
+    cachedSubject,
+    subjectClaims: async (sub) => cachedSubject(sub) ?? (await lookup?.lookup(sub)),
     verify: (token) => (built ? built.verify(token) : Promise.reject(notDiscovered())),
     enrich: (token, verified) => (built ? built.enrich(token, verified) : Promise.reject(notDiscovered())),
     admin: createClaimsAdmin({
@@ -119,12 +148,15 @@ export function createIdentity(options: IdentityOptions): Identity {
     async stop() {
       stopped = true;
       cache.close();
+      await lookup?.close();
       built?.closeVerifier();
       await built?.close();
     },
     status() {
-      if (!built) return { keys: waiting(), ...(uses(config, 'userinfo') ? { userinfo: waiting() } : {}) };
+      const looks: Record<string, ComponentStatus> = lookup ? { subject_lookup: breakerStatus(breakers.lookup.status, 'the subject lookup') } : {};
+      if (!built) return { keys: waiting(), ...(uses(config, 'userinfo') ? { userinfo: waiting() } : {}), ...looks };
       return {
+        ...looks,
         keys: jwksFailing ? statusOf('WARN', 'the last JWKS fetch failed') : OK,
         ...(built.userinfo && uses(config, 'userinfo') ? { userinfo: breakerStatus(breakers.userinfo.status, 'userinfo') } : {}),
         ...(built.introspection ? { introspection: breakerStatus(breakers.introspection.status, 'introspection') } : {}),

@@ -21,6 +21,8 @@ export interface DecisionContext {
   readonly request: { readonly method: string; readonly path: string } | null;
   readonly traceId?: string | undefined;
   readonly traceparent?: string | string[] | undefined;
+  /** The caller's request identifier (AuthZEN's `X-Request-ID`), shared by every decision of that request. */
+  readonly requestId?: string | undefined;
 }
 
 /**
@@ -84,6 +86,7 @@ export function startDecision(deps: RecordDeps, ctx: DecisionContext): DecisionR
         timings_us: { verify: us(t0, v), claims: us(v, c), policy: us(c, p), total: us(t0, end) },
         ...(error ? { error: { code: error.code, message: error.message } } : {}),
         ...(ctx.traceId ? { trace_id: ctx.traceId } : {}),
+        ...(ctx.requestId !== undefined ? { request_id: ctx.requestId } : {}),
       };
       deps.log.log(event, engine ? maskPolicyOf(engine) : undefined);
       try {

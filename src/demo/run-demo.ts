@@ -27,7 +27,14 @@ export async function runDemo(options: { idpPort?: number; env?: NodeJS.ProcessE
   const env = options.env ?? process.env;
   const idp = await startDemoIdp({ port: options.idpPort ?? (Number(env['AUTHZ_DEMO_IDP_PORT']) || DEMO_IDP_PORT) });
   try {
-    const base = { issuer: idp.issuer, audience: [DEMO_AUDIENCE], 'decisionLog.target': DEMO_DECISION_LOG };
+    // AuthZEN on, answered by the sample policy's route mapping (rego/authz/authzen.rego).
+    const base = {
+      issuer: idp.issuer,
+      audience: [DEMO_AUDIENCE],
+      'decisionLog.target': DEMO_DECISION_LOG,
+      'authzen.enabled': true,
+      'authzen.entrypoint': 'authz/authzen/evaluation',
+    };
     let settings = loadSettings({ env, base });
     const config = settings.config;
     if (!existsSync(config.policy.bundle)) {
@@ -74,7 +81,7 @@ export function demoBanner(demo: RunningDemo, bundle: string, decisionLog: strin
     '',
     'authz-sidecar demo is running',
     `  identity provider  ${demo.idp.issuer}  (oauth2-mock-server; users ${users})`,
-    `  sidecar            ${demo.url}  (POST /authorize, /forward-auth, /v1/data/..., /v1/status, /health, /ready)`,
+    `  sidecar            ${demo.url}  (POST /authorize, /forward-auth, /v1/data/..., AuthZEN /access/v1/..., /v1/status, /health, /ready)`,
     `  policy bundle      ${bundle}`,
     `  decision log       ${decisionLog}  (hash-chained${demo.checkpointPublicKey ? ', checkpoints signed' : ''})`,
     '',
@@ -84,6 +91,8 @@ export function demoBanner(demo: RunningDemo, bundle: string, decisionLog: strin
     authorize('bob', 'GET', '/api/orders/1') + '    # allow',
     `  npx authz-sidecar demo token carol | wc -c    # 5,000 roles, yet the token stays small: roles come from userinfo`,
     `  curl -s -X POST ${demo.url}/authorize -H 'Authorization: Bearer not.a.jwt' -H 'content-type: application/json' -d '{"method":"GET","path":"/"}'    # 401`,
+    `  curl -s ${demo.url}/.well-known/authzen-configuration    # AuthZEN (docs/authzen.md)`,
+    `  curl -s -X POST ${demo.url}/access/v1/evaluation -H "Authorization: Bearer $(npx authz-sidecar demo token bob)" -H 'content-type: application/json' \\\n       -d '{"subject":{"type":"user","id":"bob"},"action":{"name":"GET"},"resource":{"type":"route","id":"/api/orders/1"}}'`,
     `  curl -s -X POST ${demo.url}/v1/data/authz/decision -H "Authorization: Bearer $(npx authz-sidecar demo token bob)" \\\n       -H 'content-type: application/json' -d '{"input":{"request":{"method":"GET","path":"/api/orders/1"}}}'    # OPA Data API`,
     ...(decisionLog === 'stdout' || decisionLog === 'none'
       ? []

@@ -22,7 +22,9 @@ export type ErrorCode =
   | 'internal_error'
   | 'invalid_logout_token'
   | 'admin_unauthorized'
-  | 'forbidden';
+  | 'forbidden'
+  | 'pep_unauthorized'
+  | 'invalid_page_token';
 
 /** HTTP status each code maps to; kept beside the codes so the mapping is reviewed with them. */
 export const statusOf: Record<ErrorCode, number> = {
@@ -46,6 +48,8 @@ export const statusOf: Record<ErrorCode, number> = {
   invalid_logout_token: 400,
   admin_unauthorized: 401,
   forbidden: 403,
+  pep_unauthorized: 401,
+  invalid_page_token: 400,
 };
 
 /**

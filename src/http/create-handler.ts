@@ -1,7 +1,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createApp } from './create-app.ts';
 import type { HttpApi, ProbeApi } from './http-api.ts';
+import { AUTHZEN_PATHS as AZ } from '../authzen/authzen-settings.ts';
 import { authorizeRoute } from './routes/authorize.ts';
+import { authzenEvaluationRoute } from './routes/authzen-evaluation.ts';
+import { authzenEvaluationsRoute } from './routes/authzen-evaluations.ts';
+import { authzenMetadataRoute } from './routes/authzen-metadata.ts';
+import { authzenSearchRoute } from './routes/authzen-search.ts';
 import { forwardAuthRoute } from './routes/forward-auth.ts';
 import { healthRoute, metricsRoute, readyRoute } from './routes/probes.ts';
 import { sendError, sendJson } from './send-json.ts';
@@ -34,6 +39,15 @@ export function createHandler(api: HttpApi): RequestListener {
     ['/authorize', { methods: ['POST'], route: authorizeRoute }],
     [api.config.http.forwardAuthPath, { route: forwardAuthRoute }],
   ]);
+  // AuthZEN's evaluations are on gateways' request path too (docs/authzen.md).
+  if (api.config.authzen.enabled) {
+    routes.set(AZ.evaluation, { methods: ['POST'], route: authzenEvaluationRoute });
+    routes.set(AZ.evaluations, { methods: ['POST'], route: authzenEvaluationsRoute });
+    routes.set(AZ.searchSubject, { methods: ['POST'], route: authzenSearchRoute('subject') });
+    routes.set(AZ.searchResource, { methods: ['POST'], route: authzenSearchRoute('resource') });
+    routes.set(AZ.searchAction, { methods: ['POST'], route: authzenSearchRoute('action') });
+    routes.set(AZ.metadata, { methods: GET, route: authzenMetadataRoute });
+  }
   return (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');

@@ -1,3 +1,4 @@
+import type { AuthzenPdp } from '../authzen/create-pdp.ts';
 import type { Config } from '../config/config.ts';
 import type { ClaimsAdmin } from '../claims/claims-admin.ts';
 import type { Authorizer } from '../decision/authorize.ts';
@@ -39,6 +40,8 @@ export interface HttpApi extends ProbeApi {
   readonly authorize: Authorizer;
   readonly queryData: DataQueryRunner;
   readonly claimsAdmin: ClaimsAdmin;
+  /** The AuthZEN decision point; its routes are served when `authzen.enabled`. */
+  readonly authzen: AuthzenPdp;
   /** Why decisions cannot be made yet (no bundle, no discovery), or undefined; draining does not stop decisions. */
   whyCannotDecide(): string | undefined;
   /** `GET /v1/status`'s `result`. */

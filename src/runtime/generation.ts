@@ -1,4 +1,5 @@
 import type { RequestListener } from 'node:http';
+import { createAuthzenPdp } from '../authzen/create-pdp.ts';
 import { createDecisionLogger, type DecisionLogger } from '../decision-log/decision-logger.ts';
 import { createAuthorizer, type AuthorizerDeps } from '../decision/authorize.ts';
 import { createIdentity, type Identity } from '../decision/identity.ts';
@@ -84,6 +85,7 @@ export function buildGeneration(settings: Settings, services: Services, options:
     authorize: createAuthorizer(deps),
     queryData: createDataQuery(deps),
     claimsAdmin: identity.admin,
+    authzen: createAuthzenPdp({ ...deps, settings: settings.authzen, cachedSubject: identity.cachedSubject, subjectClaims: identity.subjectClaims }),
     log: services.log,
     metrics: services.metricsSource,
     whyCannotDecide: () => whyNotReady(components),

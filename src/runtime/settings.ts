@@ -1,3 +1,4 @@
+import { authzenSettings, type AuthzenSettings } from '../authzen/authzen-settings.ts';
 import type { Config } from '../config/config.ts';
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.ts';
 import { claimsSettings, type ClaimsSettings } from '../claims/claims-settings.ts';
@@ -17,6 +18,7 @@ export interface Settings {
   readonly claims: ClaimsSettings;
   readonly policy: PolicySettings;
   readonly decisionLog: DecisionLogSettings;
+  readonly authzen: AuthzenSettings;
 }
 
 /** Applies every component's rules to a loaded Config; throws `config_error` naming the key. */
@@ -28,6 +30,7 @@ export function settle(config: Config): Settings {
     claims: claimsSettings(config),
     policy: policySettings(config),
     decisionLog: decisionLogSettings(config),
+    authzen: authzenSettings(config),
   });
 }
 

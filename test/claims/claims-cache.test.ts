@@ -109,4 +109,21 @@ describe('claims cache', () => {
     assert.equal(cache.stats.entries, 0);
     cache.close();
   });
+  it('peekSubject: the fresh claims last stored for a subject, without loading; nothing once expired or evicted', async () => {
+    const c = clock();
+    const cache = createClaimsCache({ maxEntries: 10, maxBytes: 1e9, staleIfErrorSeconds: 300, now: c.now });
+    assert.equal(cache.peekSubject('bob'), undefined);
+    await cache.getOrLoad('userinfo:client-a', async () => loaded('bob', { value: { claims: { sub: 'bob' }, roles: ['a'] } }));
+    await cache.getOrLoad('userinfo:client-b', async () => loaded('bob', { value: { claims: { sub: 'bob' }, roles: ['b'] } }));
+    assert.deepEqual(cache.peekSubject('bob')?.roles, ['b'], 'the last stored');
+    const hits = cache.stats.hits;
+    assert.equal(cache.peekSubject('alice'), undefined);
+    assert.equal(cache.stats.hits, hits, 'a peek is not a lookup');
+    c.t += 61_000;
+    assert.equal(cache.peekSubject('bob'), undefined, 'stale claims are not fresh claims');
+    c.t -= 61_000;
+    cache.evictSubject('bob');
+    assert.equal(cache.peekSubject('bob'), undefined);
+    cache.close();
+  });
 });

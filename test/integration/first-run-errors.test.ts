@@ -104,10 +104,10 @@ describe('first-run errors', () => {
     const s = await start({ AUTHZ_ISSUER: idp.issuer, AUTHZ_ENTRYPOINT: 'authz.decision' });
     const line = await s.waitForLog((l) => l['msg'] === 'policy bundle rejected; the active one stays');
     assert.equal(line['level'], 'error');
-    assert.match(line['detail'], /bundle has no entrypoint 'authz\.decision' \(it has: authz\/decision, authz\/allow\); did you mean 'authz\/decision'\?/);
+    assert.match(line['detail'], /bundle has no entrypoint 'authz\.decision' \(it has: authz\/decision, authz\/authzen\/evaluation, authz\/allow\); did you mean 'authz\/decision'\?/);
     assert.match(line['detail'], /Set policy\.entrypoint \(AUTHZ_ENTRYPOINT\) to one of them/);
     const ready = await fetch(`${s.url}/ready`);
     assert.equal(ready.status, 503);
-    assert.match(((await ready.json()) as { message: string }).message, /no policy bundle is active \(bundle has no entrypoint 'authz\.decision' \(it has: authz\/decision, authz\/allow\)/);
+    assert.match(((await ready.json()) as { message: string }).message, /no policy bundle is active \(bundle has no entrypoint 'authz\.decision' \(it has: authz\/decision, authz\/authzen\/evaluation, authz\/allow\)/);
   });
 });

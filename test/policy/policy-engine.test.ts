@@ -17,7 +17,7 @@ describe('readBundle', () => {
   it('reads the manifest revision, the wasm module and data.json placed by directory', () => {
     const b = readBundle(readFileSync(SAMPLE_BUNDLE));
     assert.match(b.manifest.revision, /^[0-9a-f]{12}$/);
-    assert.deepEqual(b.manifest.wasm.map((w) => w.entrypoint).sort(), ['authz/allow', 'authz/decision']);
+    assert.deepEqual(b.manifest.wasm.map((w) => w.entrypoint).sort(), ['authz/allow', 'authz/authzen/evaluation', 'authz/decision']);
     assert.ok(b.wasm.byteLength > 1000);
     assert.ok((b.data as any).authz.role_grants.admin);
   });

@@ -93,3 +93,32 @@ test_denies_when_userinfo_answers_for_another_subject if {
 		with http.send as userinfo_other_subject
 	d == {"allow": false, "reasons": ["claims unavailable"]}
 }
+
+# The AuthZEN peer (peer_authzen.rego): one verification and one userinfo answer for the batch.
+authzen_ask(tok, sub) := {
+	"token": tok,
+	"subject": {"type": "user", "id": sub},
+	"action": {"name": "GET"},
+	"evaluations": [
+		{"resource": {"type": "route", "id": "/api/orders/1"}},
+		{"action": {"name": "DELETE"}, "resource": {"type": "route", "id": "/api/orders/1"}},
+	],
+}
+
+test_authzen_batch_decides_each_evaluation if {
+	e := data.bench.peer.authzen.evaluations with input as authzen_ask(token({"sub": "alice"}), "alice")
+		with data.bench_config as cfg
+		with http.send as userinfo_ok
+	e == [{"decision": true}, {"decision": false}]
+}
+
+test_authzen_refuses_another_subject_and_a_bad_token if {
+	e := data.bench.peer.authzen.evaluations with input as authzen_ask(token({"sub": "alice"}), "bob")
+		with data.bench_config as cfg
+		with http.send as userinfo_ok
+	e == [{"decision": false}, {"decision": false}]
+	f := data.bench.peer.authzen.evaluations with input as authzen_ask("a.b.c", "alice")
+		with data.bench_config as cfg
+		with http.send as userinfo_ok
+	f == []
+}

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 // @ts-expect-error autocannon ships no types
 import autocannon from 'autocannon';
+import { authzenRequest } from './authzen-request.ts';
 
 const env = (k: string): string => {
   const v = process.env[k];
@@ -15,6 +16,7 @@ const tokens = readFileSync(env('BENCH_TOKENS'), 'utf8').split('\n').filter(Bool
 const wire = env('BENCH_WIRE');
 const method = env('BENCH_METHOD');
 const path = env('BENCH_PATH');
+const authzen = Number(process.env['BENCH_AUTHZEN'] ?? '0');
 let i = 0;
 let wraps = 0;
 const next = (): string => {
@@ -33,10 +35,15 @@ const result = await autocannon({
   requests: [
     {
       method: 'POST',
-      setupRequest: (req: Record<string, unknown>) =>
-        wire === 'opa'
+      setupRequest: (req: Record<string, unknown>) => {
+        if (authzen > 0) {
+          const [sub, token] = next().split(' ') as [string, string];
+          return { ...req, ...authzenRequest(wire as 'sidecar' | 'opa', sub, token, authzen) };
+        }
+        return wire === 'opa'
           ? { ...req, path: env('BENCH_OPA_PATH'), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { token: next(), method, path } }) }
-          : { ...req, path: '/authorize', headers: { 'content-type': 'application/json', authorization: `Bearer ${next()}` }, body: JSON.stringify({ method, path }) },
+          : { ...req, path: '/authorize', headers: { 'content-type': 'application/json', authorization: `Bearer ${next()}` }, body: JSON.stringify({ method, path }) };
+      },
     },
   ],
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinned } from '../lib/pinning.ts';
-import { OPA_DECISION_PATH } from '../targets/opa.ts';
+import { OPA_AUTHZEN_PATH, OPA_DECISION_PATH } from '../targets/opa.ts';
 import { REQUEST } from '../targets/target.ts';
 
 export interface LoadOptions {
@@ -16,6 +16,8 @@ export interface LoadOptions {
   readonly cpu: string | undefined;
   /** Scratch file for the generator's summary. */
   readonly outFile: string;
+  /** AuthZEN evaluations per request (0: /authorize); the tokens file then holds `<sub> <token>` lines. */
+  readonly authzen?: number;
 }
 
 export interface LoadResult {
@@ -64,6 +66,8 @@ export async function runLoad(generator: Generator, o: LoadOptions): Promise<Loa
     BENCH_TOKENS: o.tokensFile,
     BENCH_WIRE: o.wire,
     BENCH_OPA_PATH: OPA_DECISION_PATH,
+    BENCH_OPA_AUTHZEN_PATH: OPA_AUTHZEN_PATH,
+    BENCH_AUTHZEN: String(o.authzen ?? 0),
     BENCH_METHOD: REQUEST.method,
     BENCH_PATH: REQUEST.path,
     BENCH_OUT: o.outFile,

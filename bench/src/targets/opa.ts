@@ -7,6 +7,8 @@ import { tail } from './sidecar.ts';
 
 /** Where the peer's query goes: the `decision` rule of bench/peer/opa/peer.rego. */
 export const OPA_DECISION_PATH = '/v1/data/bench/peer/decision';
+/** Where the peer's AuthZEN queries go (`/evaluation`, `/evaluations`): bench/peer/opa/peer_authzen.rego. */
+export const OPA_AUTHZEN_PATH = '/v1/data/bench/peer/authzen';
 
 /**
  * The peer: stock OPA (`.tools/bin/opa run --server`, the pinned version) with

@@ -20,6 +20,8 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
       // The sample policy grants only on the roles its data names (role_grants): the sidecar may
       // hand it just those (docs/architecture.md). The peer gets every role.
       policy: { relevantRoles: 'authz/role_grants' },
+      // The AuthZEN scenarios: the sample policy's route mapping answers (rego/authz/authzen.rego).
+      authzen: { enabled: true, entrypoint: 'authz/authzen/evaluation' },
     }),
   );
   const decisionLog = join(o.dir, 'sidecar-decisions.log');
