@@ -154,14 +154,19 @@ export function createRuntime(initial: Settings, log: ProcessLog, options: Runti
       stopping ??= (async () => {
         const gen = current;
         log.info('shutting down', { drain_delay_ms: gen.config.shutdown.drainDelayMs, in_flight: api.inFlight });
-        for (const c of startOrder(gen).reverse()) await c.stop();
+        let claimsCache: unknown;
+        for (const c of startOrder(gen).reverse()) {
+          // The cache's counters as the last request left them: stopping the identity empties it.
+          if (c === gen.identity) claimsCache = gen.identity.admin.status().cache;
+          await c.stop();
+        }
         const { logged, written, dropped } = gen.decisionLog.stats;
         log.info('stopped', {
           decisions: logged,
           decisions_logged: retired.written + written,
           decisions_dropped: retired.dropped + dropped,
           requests_cut: api.cut,
-          claims_cache: gen.identity.admin.status().cache,
+          claims_cache: claimsCache,
         });
       })();
       return stopping;
