@@ -9,7 +9,7 @@ export const GRPC = { OK: 0, INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, INTERNAL
 /** A CheckResponse (as a plain object for protobufjs' fromObject, proto field names), or a failed call. */
 export type GrpcAnswer =
   | { readonly response: Record<string, unknown> }
-  | { readonly error: { readonly code: number; readonly details: string } };
+  | { readonly error: { readonly code: number; readonly details: string; readonly decisionId: string | undefined } };
 
 /**
  * A decision as Envoy's ext_authz filter reads it (opa-envoy-plugin's mapping, envoyauth/response.go):
@@ -53,13 +53,13 @@ export function decisionAnswer(decision: ExtAuthzDecision): GrpcAnswer {
  * An error as Envoy expects it, failing closed: a caller's problem (400, 401 with the Bearer
  * challenge, 413) is a denied check with that status and the sidecar's JSON error body; a problem
  * of ours (5xx: not ready, IdP or keys unavailable, policy error) is a failed call (UNAVAILABLE or
- * INTERNAL), which Envoy answers with its `status_on_error` (403 by default) unless
+ * INTERNAL; the decision id, when one was logged, in the trailer `x-authz-decision-id`), which Envoy answers with its `status_on_error` (403 by default) unless
  * `failure_mode_allow` is set, which the shipped configurations never do.
  */
 export function errorAnswerOf(err: unknown, log: ProcessLog): GrpcAnswer {
   const answer = errorAnswer(err, log);
   if (answer.status >= 500) {
-    return { error: { code: answer.status === 503 ? GRPC.UNAVAILABLE : GRPC.INTERNAL, details: `${answer.body.code}: ${answer.body.message}` } };
+    return { error: { code: answer.status === 503 ? GRPC.UNAVAILABLE : GRPC.INTERNAL, details: `${answer.body.code}: ${answer.body.message}`, decisionId: answer.body.decision_id } };
   }
   const code = answer.status === 401 ? GRPC.UNAUTHENTICATED : answer.status === 400 ? GRPC.INVALID_ARGUMENT : GRPC.PERMISSION_DENIED;
   const headers = [

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type protobuf from 'protobufjs';
 import type { Config, Listen } from '../config/config.ts';
@@ -66,7 +66,11 @@ export function createExtAuthzGrpcListener(options: GrpcListenerOptions): GrpcLi
       answer = errorAnswerOf(err, api.log);
     }
     if ('response' in answer) callback(null, answer.response);
-    else callback({ code: answer.error.code, details: answer.error.details });
+    else {
+      const metadata = new Metadata();
+      if (answer.error.decisionId) metadata.set('x-authz-decision-id', answer.error.decisionId);
+      callback({ code: answer.error.code, details: answer.error.details, metadata });
+    }
   }
 
   return {
