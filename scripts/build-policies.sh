@@ -18,6 +18,9 @@
 # revision (and entrypoints) already match is not rebuilt. FORCE=1 rebuilds anyway.
 # Works from any cwd; progress goes to stderr.
 #
+# ENTRYPOINTS="a/b c/d" (optional) replaces the <pkg>/decision and <pkg>/allow entrypoints, for a
+# directory whose rules are named otherwise (opa-envoy-plugin's envoy/authz/allow, .../result).
+#
 # Signing (optional): SIGNING_KEY=<PEM private key file, or the HMAC secret> signs each bundle
 # (opa build -b --signing-key), with SIGNING_ALG (default RS256) and SIGNING_CLAIMS=<json file>
 # for extra claims such as {"scope": "write"}. Signed bundles are always rebuilt.
@@ -94,7 +97,11 @@ build_one() {
   if grep -rqsE --include='*.rego' --exclude='*_test.rego' '^package[[:space:]]+system\.log([[:space:]]|$)' "$src"; then
     mask_ep="system/log/mask"
   fi
-  want="$rev $pkg/decision,$pkg/allow${mask_ep:+,$mask_ep}"
+  local eps=("$pkg/decision" "$pkg/allow")
+  [[ -n "${ENTRYPOINTS:-}" ]] && read -r -a eps <<<"$ENTRYPOINTS"
+  local ep_args=() ep
+  for ep in "${eps[@]}"; do ep_args+=(-e "$ep"); done
+  want="$rev $(IFS=,; echo "${eps[*]}")${mask_ep:+,$mask_ep}"
   if [[ -z "${FORCE:-}" && -z "${SIGNING_KEY:-}" && -f "$out" && "$(bundle_stamp "$out")" == "$want" ]]; then
     log "$(show "$out") is up to date (revision $rev)"
     return 0
@@ -122,14 +129,14 @@ build_one() {
   fi
   (
     cd -- "$stage"
-    "$opa" build -t wasm -e "$pkg/decision" -e "$pkg/allow" ${mask_ep:+-e "$mask_ep"} --ignore '*_test.rego' \
+    "$opa" build -t wasm "${ep_args[@]}" ${mask_ep:+-e "$mask_ep"} --ignore '*_test.rego' \
       --revision "$rev" ${sign[@]+"${sign[@]}"} -o "$tmp_out" .
   ) || die "opa build failed for $(show "$src")"
   chmod 0644 -- "$tmp_out"
   mv -f -- "$tmp_out" "$out"
   rm -rf -- "$stage"
   trap - EXIT
-  log "built $(show "$out") from $(show "$src") (revision $rev, entrypoints $pkg/decision $pkg/allow${mask_ep:+ $mask_ep}${SIGNING_KEY:+, signed})"
+  log "built $(show "$out") from $(show "$src") (revision $rev, entrypoints ${eps[*]}${mask_ep:+ $mask_ep}${SIGNING_KEY:+, signed})"
 }
 
 case $# in

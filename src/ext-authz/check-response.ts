@@ -80,16 +80,19 @@ function header(key: string, value: string, overwrite: boolean): Record<string, 
   return { header: { key, value }, ...(overwrite ? { append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' } : {}) };
 }
 
-/** JSON → google.protobuf.Struct (fields of Values), which protobufjs does not convert by itself. */
+/**
+ * JSON → google.protobuf.Struct (fields of Values), which protobufjs does not convert by itself.
+ * The well-known types come from protobufjs' bundled definitions, whose field names are camelCase.
+ */
 export function struct(o: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return { fields: Object.fromEntries(Object.entries(o).map(([k, v]) => [k, value(v)])) };
 }
 
 function value(v: unknown): Record<string, unknown> {
-  if (v === null || v === undefined) return { null_value: 'NULL_VALUE' };
-  if (typeof v === 'number') return { number_value: v };
-  if (typeof v === 'string') return { string_value: v };
-  if (typeof v === 'boolean') return { bool_value: v };
-  if (Array.isArray(v)) return { list_value: { values: v.map(value) } };
-  return { struct_value: struct(v as Record<string, unknown>) };
+  if (v === null || v === undefined) return { nullValue: 'NULL_VALUE' };
+  if (typeof v === 'number') return { numberValue: v };
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (Array.isArray(v)) return { listValue: { values: v.map(value) } };
+  return { structValue: struct(v as Record<string, unknown>) };
 }

@@ -73,11 +73,11 @@ function structToJson(s: { fields?: Record<string, unknown> }): Record<string, u
 
 function valueToJson(v: Record<string, unknown>): unknown {
   if (v === null || v === undefined) return null;
+  // protobufjs' bundled well-known types have camelCase field names.
   if (Object.hasOwn(v, 'structValue')) return structToJson(v['structValue'] as { fields?: Record<string, unknown> });
-  if (Object.hasOwn(v, 'struct_value')) return structToJson(v['struct_value'] as { fields?: Record<string, unknown> });
-  const list = (v['listValue'] ?? v['list_value']) as { values?: unknown[] } | undefined;
-  if (list !== undefined) return (list.values ?? []).map((x) => valueToJson(x as Record<string, unknown>));
-  for (const k of ['stringValue', 'string_value', 'numberValue', 'number_value', 'boolValue', 'bool_value']) {
+  const list = Object.hasOwn(v, 'listValue') ? (v['listValue'] as { values?: unknown[] } | null) : null;
+  if (list) return (list.values ?? []).map((x) => valueToJson(x as Record<string, unknown>));
+  for (const k of ['stringValue', 'numberValue', 'boolValue']) {
     if (Object.hasOwn(v, k)) return v[k];
   }
   return null;
