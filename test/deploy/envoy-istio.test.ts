@@ -26,8 +26,8 @@ describe('deploy/envoy and deploy/istio against Envoy\'s and Istio\'s own types'
     return out;
   };
 
-  it('deploy/envoy/envoy.yaml is a valid Envoy v3 Bootstrap with a gRPC and an HTTP ext_authz filter', () => {
-    const r = runGoTool(extauthz, ['validate-envoy', ENVOY]);
+  it('deploy/envoy/envoy.yaml is a valid Envoy v3 Bootstrap with a gRPC and an HTTP ext_authz filter', async () => {
+    const r = await runGoTool(extauthz, ['validate-envoy', ENVOY]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /valid Envoy v3 Bootstrap .*ext_authz filters: \[grpc http\]/);
   });
@@ -39,15 +39,15 @@ describe('deploy/envoy and deploy/istio against Envoy\'s and Istio\'s own types'
     ['a port out of range (Validate())', (t: string) => t.replace('port_value: 9191', 'port_value: 70000'), /PortValue|port_value|70000/],
     ['a grpc_service without a target (Validate() inside an Any)', (t: string) => t.replace('envoy_grpc: { cluster_name: authz_sidecar_grpc }', 'envoy_grpc: { cluster_name: "" }'), /ClusterName|cluster_name/],
   ] as const) {
-    it(`refuses a copy with ${name}`, () => {
-      const r = runGoTool(extauthz, ['validate-envoy', copy(ENVOY, edit)]);
+    it(`refuses a copy with ${name}`, async () => {
+      const r = await runGoTool(extauthz, ['validate-envoy', copy(ENVOY, edit)]);
       assert.notEqual(r.status, 0, r.stdout);
       assert.match(r.stderr, why);
     });
   }
 
-  it('deploy/istio: a CUSTOM AuthorizationPolicy whose provider the mesh defines, with its ServiceEntry', () => {
-    const r = runGoTool(extauthz, ['validate-istio', MESH, POLICY]);
+  it('deploy/istio: a CUSTOM AuthorizationPolicy whose provider the mesh defines, with its ServiceEntry', async () => {
+    const r = await runGoTool(extauthz, ['validate-istio', MESH, POLICY]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /1 AuthorizationPolicy, extension providers .*authz-sidecar-grpc/);
   });
@@ -59,9 +59,9 @@ describe('deploy/envoy and deploy/istio against Envoy\'s and Istio\'s own types'
     ['an HTTP provider without its pathPrefix', MESH, (t: string) => t.replace('        pathPrefix: /ext-authz\n', ''), /pathPrefix/],
     ['a provider service no ServiceEntry defines', MESH, (t: string) => t.replace('hosts: ["authz-sidecar.local"]', 'hosts: ["other.local"]'), /no ServiceEntry/],
   ] as const) {
-    it(`refuses ${name}`, () => {
+    it(`refuses ${name}`, async () => {
       const files = file === MESH ? [copy(MESH, edit), POLICY] : [MESH, copy(POLICY, edit)];
-      const r = runGoTool(extauthz, ['validate-istio', ...files]);
+      const r = await runGoTool(extauthz, ['validate-istio', ...files]);
       assert.notEqual(r.status, 0, r.stdout);
       assert.match(r.stderr, why);
     });

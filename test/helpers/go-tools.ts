@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './bundles.ts';
 
@@ -12,8 +12,19 @@ export function goTool(name: 'extauthz' | 'grpcurl'): string {
   return r.stdout.trim();
 }
 
-/** Runs a Go tool and returns its stdout; throws with its stderr when it fails. */
-export function runGoTool(bin: string, args: readonly string[], input?: string): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(bin, args, { input, encoding: 'utf8', cwd: ROOT, maxBuffer: 64 << 20 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+/**
+ * Runs a Go tool and resolves with its exit status and output. Asynchronous on purpose: the tests
+ * run the sidecar in their own process, which a synchronous child would block.
+ */
+export function runGoTool(bin: string, args: readonly string[], input?: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
 }
