@@ -227,10 +227,10 @@ export const SPEC = {
           description: 'Largest CheckRequest accepted (gRPC message size; it carries the request body when Envoy\'s `with_request_body` is set).' }),
     },
     http: {
-      pathPrefix: optional(text(), { reload: true,
+      pathPrefix: optional(text(), { env: 'AUTHZ_EXT_AUTHZ_HTTP_PATH_PREFIX', reload: true,
           description: 'Serve Envoy\'s HTTP ext_authz service under this prefix (for example `/ext-authz`, Envoy\'s `http_service.path_prefix`): the original method, the path after the prefix and the `Authorization` header are decided on; 200 allows, 401/403 deny. Off when unset. See docs/envoy.md.' }),
     },
-    input: key(oneOf(['sidecar', 'envoy']), { default: 'sidecar', reload: true,
+    input: key(oneOf(['sidecar', 'envoy']), { default: 'sidecar', env: 'AUTHZ_EXT_AUTHZ_INPUT', reload: true,
         description: 'The input document ext_authz checks give the policy: `sidecar` (the `/authorize` document: `subject`, `request` with the host) or `envoy` (opa-envoy-plugin\'s: `attributes`, `parsed_path`, `parsed_query`, `parsed_body`, `version`, plus the verified `subject`). Either way the result may be a boolean, `{allow, reasons}` or opa-envoy-plugin\'s object (`allowed`, `headers`, ...).' }),
   },
   log: {
