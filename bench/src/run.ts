@@ -4,7 +4,7 @@
  *
  *   npm run bench [-- --quick] [--scenarios hot,cold-token] [--rounds 3] [--duration 10]
  *                 [--connections 32] [--generator wrk|autocannon] [--no-profile] [--readme|--no-readme]
- *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"]
+ *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"]  (ports: --base-port .. +4)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -131,9 +131,9 @@ try {
   log(`jose: ${JSON.stringify(reference)}`);
 
   // --- the scenarios -----------------------------------------------------------------------------
-  const startTarget = (name: TargetName, dir: string, cpuProfile?: StartOptions['cpuProfile']): Promise<Target> => {
+  const startTarget = (name: TargetName, dir: string, cpuProfile?: StartOptions['cpuProfile'], grpc = false): Promise<Target> => {
     const nodeArgs = args['sidecar-node-args']?.split(' ').filter(Boolean);
-    const o: StartOptions = { root: ROOT, port: ports[name], issuer, audience: AUDIENCE, dir, cpu: pinning.target, cpuProfile, nodeArgs };
+    const o: StartOptions = { root: ROOT, port: ports[name], issuer, audience: AUDIENCE, dir, cpu: pinning.target, cpuProfile, nodeArgs, grpcPort: grpc ? basePort + 4 : undefined };
     return name === 'sidecar' ? startSidecar(o) : name === 'opa' ? startOpa(o) : startBare(o);
   };
 
@@ -144,7 +144,7 @@ try {
       const allowed = await Promise.all(prime.slice(i, i + 8).map((tok) => t.decide(tok)));
       if (allowed.includes(false)) throw new Error(`${t.name} denied a request it must allow (scenario ${s.name}); see ${dir}`);
     }
-    await runLoad(generator.name, { url: t.url, wire: t.wire, tokensFile: fileOf(s.prime), connections: settings.connections, durationS: settings.warmup_s, cpu: pinning.load, outFile: join(dir, `${t.name}-warmup.json`) });
+    await runLoad(s.wire ? 'extauthz' : generator.name, { url: t.url, wire: t.wire, tokensFile: fileOf(s.prime), connections: settings.connections, durationS: settings.warmup_s, cpu: pinning.load, outFile: join(dir, `${t.name}-warmup.json`) });
   };
 
   const measure = async (gen: Generator, t: Target, s: Scenario, dir: string, label: string): Promise<Measurement> => {
@@ -195,7 +195,7 @@ try {
       const running: Target[] = [];
       try {
         for (const name of s.targets) {
-          const t = await startTarget(name, dir);
+          const t = await startTarget(name, dir, undefined, s.wire === 'grpc');
           children.push(t.child);
           running.push(t);
         }
@@ -211,7 +211,7 @@ try {
             extra.set(name, { subjects: s.fill.count, fill_failed: f.failed, rss_before_fill_mb: Number(before.toFixed(1)), rss_after_fill_mb: Number(after.toFixed(1)), rss_mb_per_100k_subjects: Number(perSubjects.toFixed(1)) });
             log(`  ${t.name}: filled ${s.fill.count} subjects in ${f.seconds.toFixed(1)} s, RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB (${perSubjects.toFixed(0)} MB per 100,000)`);
           }
-          rounds.get(name)!.push(await measure(generator.name, t, s, dir, `round${round + 1}`));
+          rounds.get(name)!.push(await measure(s.wire ? 'extauthz' : generator.name, t, s, dir, `round${round + 1}`));
           if (s.name === 'cold-token' && name === 'sidecar') {
             // The machine's speed drifts (it is shared): measure the reference right next to the run it judges.
             const rate = joseRate(2)['jose_verify_per_s_64_in_flight']!;

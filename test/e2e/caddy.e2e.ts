@@ -12,4 +12,6 @@ describeProxy({
   decisionIdToClient: false,
   // forward_auth is a reverse proxy: an unreachable sidecar is a 502.
   downStatus: [502],
+  // Caddy passes both headers on; the sidecar refuses them and Caddy returns its 400.
+  duplicateStatus: [400],
 });

@@ -14,4 +14,6 @@ describeProxy({
   decisionIdToClient: true,
   // auth_request turns anything but 2xx/401/403 from the subrequest into a 500.
   downStatus: [500],
+  // nginx refuses a repeated Authorization header itself ("client sent duplicate header line").
+  duplicateStatus: [400],
 });

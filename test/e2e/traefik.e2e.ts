@@ -13,4 +13,6 @@ describeProxy({
   decisionIdToClient: false,
   // ForwardAuth answers 500 when it cannot reach the authorization server.
   downStatus: [500, 502, 503],
+  // Traefik passes both headers on (authRequestHeaders); the sidecar refuses them and Traefik returns its 400.
+  duplicateStatus: [400],
 });
