@@ -50,46 +50,14 @@ func runLoad(args []string) error {
 	var send func(ctx context.Context, i int) bool
 	switch *mode {
 	case "grpc":
-		clients := make([]authv3.AuthorizationClient, *conns)
-		for c := range clients {
-			conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			clients[c] = authv3.NewAuthorizationClient(conn)
+		s, closeAll, err := grpcSender(*addr, *conns, tokens, *method, *path)
+		if err != nil {
+			return err
 		}
-		reqs := make([]*authv3.CheckRequest, len(tokens))
-		for i, t := range tokens {
-			reqs[i] = &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
-				Source: &authv3.AttributeContext_Peer{Address: &corev3.Address{Address: &corev3.Address_SocketAddress{SocketAddress: &corev3.SocketAddress{Address: "127.0.0.1", PortSpecifier: &corev3.SocketAddress_PortValue{PortValue: 40000}}}}},
-				Request: &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{
-					Method: *method, Path: *path, Host: "orders.example", Scheme: "http", Protocol: "HTTP/1.1",
-					Headers: map[string]string{":method": *method, ":path": *path, ":authority": "orders.example", "authorization": "Bearer " + t},
-				}},
-			}}
-		}
-		send = func(ctx context.Context, i int) bool {
-			resp, err := clients[i%len(clients)].Check(ctx, reqs[i%len(reqs)])
-			return err == nil && resp.GetStatus().GetCode() == int32(code.Code_OK)
-		}
+		defer closeAll()
+		send = s
 	case "opa":
-		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers, MaxConnsPerHost: *workers}}
-		bodies := make([][]byte, len(tokens))
-		for i, t := range tokens {
-			bodies[i], _ = json.Marshal(map[string]any{"input": map[string]string{"token": t, "method": *method, "path": *path}})
-		}
-		send = func(ctx context.Context, i int) bool {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, *url, bytes.NewReader(bodies[i%len(bodies)]))
-			req.Header.Set("Content-Type", "application/json")
-			res, err := client.Do(req)
-			if err != nil {
-				return false
-			}
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			return res.StatusCode/100 == 2
-		}
+		send = opaSender(*url, *workers, tokens, *method, *path)
 	default:
 		return fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -139,6 +107,60 @@ func runLoad(args []string) error {
 		"rps": float64(len(all)) / elapsed.Seconds(), "tokens": len(tokens), "wraps": int(next.Load()) / max(1, len(tokens)),
 		"latency_us": map[string]int64{"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "p999": pct(0.999)},
 	})
+}
+
+// grpcSender sends Envoy's CheckRequest for each token over `conns` HTTP/2 connections; true when allowed.
+func grpcSender(addr string, conns int, tokens []string, method, path string) (func(context.Context, int) bool, func(), error) {
+	clients := make([]authv3.AuthorizationClient, conns)
+	opened := make([]*grpc.ClientConn, 0, conns)
+	closeAll := func() {
+		for _, c := range opened {
+			c.Close()
+		}
+	}
+	for c := range clients {
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		opened = append(opened, conn)
+		clients[c] = authv3.NewAuthorizationClient(conn)
+	}
+	reqs := make([]*authv3.CheckRequest, len(tokens))
+	for i, t := range tokens {
+		reqs[i] = &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
+			Source: &authv3.AttributeContext_Peer{Address: &corev3.Address{Address: &corev3.Address_SocketAddress{SocketAddress: &corev3.SocketAddress{Address: "127.0.0.1", PortSpecifier: &corev3.SocketAddress_PortValue{PortValue: 40000}}}}},
+			Request: &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{
+				Method: method, Path: path, Host: "orders.example", Scheme: "http", Protocol: "HTTP/1.1",
+				Headers: map[string]string{":method": method, ":path": path, ":authority": "orders.example", "authorization": "Bearer " + t},
+			}},
+		}}
+	}
+	return func(ctx context.Context, i int) bool {
+		resp, err := clients[i%len(clients)].Check(ctx, reqs[i%len(reqs)])
+		return err == nil && resp.GetStatus().GetCode() == int32(code.Code_OK)
+	}, closeAll, nil
+}
+
+// opaSender POSTs OPA's Data API with the token in the input, as bench/src/load/authz.lua does; true on 2xx.
+func opaSender(url string, workers int, tokens []string, method, path string) func(context.Context, int) bool {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}
+	bodies := make([][]byte, len(tokens))
+	for i, t := range tokens {
+		bodies[i], _ = json.Marshal(map[string]any{"input": map[string]string{"token": t, "method": method, "path": path}})
+	}
+	return func(ctx context.Context, i int) bool {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(bodies[i%len(bodies)]))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := client.Do(req)
+		if err != nil {
+			return false
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode/100 == 2
+	}
 }
 
 func readTokens(file string) ([]string, error) {
