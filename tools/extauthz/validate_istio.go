@@ -30,53 +30,9 @@ func runValidateIstio(files []string) error {
 	if len(files) == 0 {
 		return fmt.Errorf("usage: extauthz validate-istio <file.yaml>...")
 	}
-	var policies []*securityv1beta1.AuthorizationPolicy
-	providers := map[string]*meshv1alpha1.MeshConfig_ExtensionProvider{}
-	hosts := map[string]bool{}
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		for i, doc := range bytes.Split(raw, []byte("\n---")) {
-			if len(bytes.TrimSpace(doc)) == 0 {
-				continue
-			}
-			var o k8sObject
-			if err := yaml.UnmarshalStrict(doc, &o); err != nil {
-				return fmt.Errorf("%s document %d: %w", f, i+1, err)
-			}
-			switch {
-			case o.Kind == "AuthorizationPolicy" && strings.HasPrefix(o.APIVersion, "security.istio.io/"):
-				var p securityv1beta1.AuthorizationPolicy
-				if err := protojson.Unmarshal(o.Spec, &p); err != nil {
-					return fmt.Errorf("%s document %d: not an Istio AuthorizationPolicy spec: %w", f, i+1, err)
-				}
-				policies = append(policies, &p)
-			case o.Kind == "ServiceEntry" && strings.HasPrefix(o.APIVersion, "networking.istio.io/"):
-				var e networkingv1alpha3.ServiceEntry
-				if err := protojson.Unmarshal(o.Spec, &e); err != nil {
-					return fmt.Errorf("%s document %d: not an Istio ServiceEntry spec: %w", f, i+1, err)
-				}
-				for _, h := range e.GetHosts() {
-					hosts[h] = true
-				}
-			case o.Kind == "ConfigMap" && o.Data["mesh"] != "":
-				j, err := yaml.YAMLToJSON([]byte(o.Data["mesh"]))
-				if err != nil {
-					return fmt.Errorf("%s document %d: data.mesh: %w", f, i+1, err)
-				}
-				var m meshv1alpha1.MeshConfig
-				if err := protojson.Unmarshal(j, &m); err != nil {
-					return fmt.Errorf("%s document %d: data.mesh is not an Istio MeshConfig: %w", f, i+1, err)
-				}
-				for _, p := range m.GetExtensionProviders() {
-					providers[p.GetName()] = p
-				}
-			default:
-				return fmt.Errorf("%s document %d: unexpected %s %s", f, i+1, o.APIVersion, o.Kind)
-			}
-		}
+	policies, providers, hosts, err := readIstio(files)
+	if err != nil {
+		return err
 	}
 	if len(policies) == 0 {
 		return fmt.Errorf("no AuthorizationPolicy found")
@@ -114,6 +70,60 @@ func runValidateIstio(files []string) error {
 	}
 	fmt.Printf("valid Istio configuration: %d AuthorizationPolicy, extension providers %v\n", len(policies), keys(providers))
 	return nil
+}
+
+// readIstio parses the Kubernetes documents of files: AuthorizationPolicies, the mesh's extension
+// providers (ConfigMap data.mesh) and the hosts ServiceEntries define.
+func readIstio(files []string) ([]*securityv1beta1.AuthorizationPolicy, map[string]*meshv1alpha1.MeshConfig_ExtensionProvider, map[string]bool, error) {
+	var policies []*securityv1beta1.AuthorizationPolicy
+	providers := map[string]*meshv1alpha1.MeshConfig_ExtensionProvider{}
+	hosts := map[string]bool{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for i, doc := range bytes.Split(raw, []byte("\n---")) {
+			if len(bytes.TrimSpace(doc)) == 0 {
+				continue
+			}
+			var o k8sObject
+			if err := yaml.UnmarshalStrict(doc, &o); err != nil {
+				return nil, nil, nil, fmt.Errorf("%s document %d: %w", f, i+1, err)
+			}
+			switch {
+			case o.Kind == "AuthorizationPolicy" && strings.HasPrefix(o.APIVersion, "security.istio.io/"):
+				var p securityv1beta1.AuthorizationPolicy
+				if err := protojson.Unmarshal(o.Spec, &p); err != nil {
+					return nil, nil, nil, fmt.Errorf("%s document %d: not an Istio AuthorizationPolicy spec: %w", f, i+1, err)
+				}
+				policies = append(policies, &p)
+			case o.Kind == "ServiceEntry" && strings.HasPrefix(o.APIVersion, "networking.istio.io/"):
+				var e networkingv1alpha3.ServiceEntry
+				if err := protojson.Unmarshal(o.Spec, &e); err != nil {
+					return nil, nil, nil, fmt.Errorf("%s document %d: not an Istio ServiceEntry spec: %w", f, i+1, err)
+				}
+				for _, h := range e.GetHosts() {
+					hosts[h] = true
+				}
+			case o.Kind == "ConfigMap" && o.Data["mesh"] != "":
+				j, err := yaml.YAMLToJSON([]byte(o.Data["mesh"]))
+				if err != nil {
+					return nil, nil, nil, fmt.Errorf("%s document %d: data.mesh: %w", f, i+1, err)
+				}
+				var m meshv1alpha1.MeshConfig
+				if err := protojson.Unmarshal(j, &m); err != nil {
+					return nil, nil, nil, fmt.Errorf("%s document %d: data.mesh is not an Istio MeshConfig: %w", f, i+1, err)
+				}
+				for _, p := range m.GetExtensionProviders() {
+					providers[p.GetName()] = p
+				}
+			default:
+				return nil, nil, nil, fmt.Errorf("%s document %d: unexpected %s %s", f, i+1, o.APIVersion, o.Kind)
+			}
+		}
+	}
+	return policies, providers, hosts, nil
 }
 
 func keys(m map[string]*meshv1alpha1.MeshConfig_ExtensionProvider) []string {
