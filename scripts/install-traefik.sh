@@ -32,7 +32,7 @@ cp "$mod/go.sum" "$work/go.sum"
 chmod u+w "$work/go.mod" "$work/go.sum"
 printf '\nrequire github.com/traefik/traefik/v3 %s\n' "$TRAEFIK_VERSION" >>"$work/go.mod"
 # Progress: a line per 25 modules downloaded and per 200 packages compiled (go build -v).
-(cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -o "$out.tmp" "github.com/traefik/traefik/v3/cmd/traefik" 2>&1) | {
+(cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -ldflags "-X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" -o "$out.tmp" "github.com/traefik/traefik/v3/cmd/traefik" 2>&1) | {
   d=0 p=0
   while IFS= read -r line; do
     case "$line" in
