@@ -37,6 +37,8 @@ COPY --from=build /src/bundles/authz.tar.gz bundles/authz.tar.gz
 COPY package.json ./
 COPY bin/ bin/
 COPY src/ src/
+# Envoy's ext_authz protos, read at run time when extAuthz.grpc.listen is set (docs/envoy.md).
+COPY proto/ proto/
 # Files stay root-owned and read-only to the process; `node` (uid 1000) comes with the image.
 USER node
 # The API listens on 127.0.0.1:8181 by default (AUTHZ_LISTEN): reachable from containers that

@@ -20,6 +20,10 @@
 # revision (and entrypoints) already match is not rebuilt. FORCE=1 rebuilds anyway.
 # Works from any cwd; progress goes to stderr.
 #
+# ENTRYPOINTS="a/b c/d" (optional; or a file `entrypoints` in the directory, one per line) replaces the
+# <pkg>/decision and <pkg>/allow entrypoints, for a
+# directory whose rules are named otherwise (opa-envoy-plugin's envoy/authz/allow, .../result).
+#
 # Signing (optional): SIGNING_KEY=<PEM private key file, or the HMAC secret> signs each bundle
 # (opa build -b --signing-key), with SIGNING_ALG (default RS256) and SIGNING_CLAIMS=<json file>
 # for extra claims such as {"scope": "write"}. Signed bundles are always rebuilt.
@@ -97,7 +101,9 @@ build_one() {
     mask_ep="system/log/mask"
   fi
   local eps=()
-  if [[ -f "$src/entrypoints" ]]; then
+  if [[ -n "${ENTRYPOINTS:-}" ]]; then
+    read -r -a eps <<<"$ENTRYPOINTS"
+  elif [[ -f "$src/entrypoints" ]]; then
     local line
     while IFS= read -r line || [[ -n "$line" ]]; do
       line="${line%%#*}"

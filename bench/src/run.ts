@@ -4,7 +4,7 @@
  *
  *   npm run bench [-- --quick] [--scenarios hot,cold-token] [--rounds 3] [--duration 10]
  *                 [--connections 32] [--generator wrk|autocannon] [--no-profile] [--readme|--no-readme]
- *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"]
+ *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"]  (ports: --base-port .. +4)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -139,9 +139,9 @@ try {
   log(`jose: ${JSON.stringify(reference)}`);
 
   // --- the scenarios -----------------------------------------------------------------------------
-  const startTarget = (name: TargetName, dir: string, cpuProfile?: StartOptions['cpuProfile']): Promise<Target> => {
+  const startTarget = (name: TargetName, dir: string, cpuProfile?: StartOptions['cpuProfile'], grpc = false): Promise<Target> => {
     const nodeArgs = args['sidecar-node-args']?.split(' ').filter(Boolean);
-    const o: StartOptions = { root: ROOT, port: ports[name], issuer, audience: AUDIENCE, dir, cpu: pinning.target, cpuProfile, nodeArgs };
+    const o: StartOptions = { root: ROOT, port: ports[name], issuer, audience: AUDIENCE, dir, cpu: pinning.target, cpuProfile, nodeArgs, grpcPort: grpc ? basePort + 4 : undefined };
     return name === 'sidecar' ? startSidecar(o) : name === 'opa' ? startOpa(o) : startBare(o);
   };
 
@@ -153,12 +153,12 @@ try {
       if (allowed.includes(false)) throw new Error(`${t.name} denied a request it must allow (scenario ${s.name}); see ${dir}`);
     }
     if (s.authzen) await checkAuthzen(t, prime[0]!, s.authzen, dir);
-    await runLoad(generator.name, { url: t.url, wire: t.wire, tokensFile: requestsFileOf(s, s.prime), authzen: s.authzen, connections: settings.connections, durationS: settings.warmup_s, cpu: pinning.load, outFile: join(dir, `${t.name}-warmup.json`) });
+    await runLoad(s.wire ? 'extauthz' : generator.name, { url: t.url, wire: t.wire, tokensFile: requestsFileOf(s, s.prime), authzen: s.authzen, connections: settings.connections, durationS: settings.warmup_s, cpu: pinning.load, outFile: join(dir, `${t.name}-warmup.json`) });
   };
 
   /** An AuthZEN scenario's request must be answered with n permits, or the load would measure denials. */
   const checkAuthzen = async (t: Target, token: string, n: number, dir: string): Promise<void> => {
-    const q = authzenRequest(t.wire, subOf(token), token, n);
+    const q = authzenRequest(t.wire === 'opa' ? 'opa' : 'sidecar', subOf(token), token, n);
     const res = await fetch(`${t.url}${q.path}`, { method: 'POST', headers: q.headers, body: q.body });
     const body = (await res.json()) as { decision?: boolean; evaluations?: { decision: boolean }[]; result?: unknown };
     const answer = (t.wire === 'opa' ? body.result : body) as { decision?: boolean; evaluations?: { decision: boolean }[] } | { decision: boolean }[];
@@ -216,7 +216,7 @@ try {
       const running: Target[] = [];
       try {
         for (const name of s.targets) {
-          const t = await startTarget(name, dir);
+          const t = await startTarget(name, dir, undefined, s.wire === 'grpc');
           children.push(t.child);
           running.push(t);
         }
@@ -232,7 +232,7 @@ try {
             extra.set(name, { subjects: s.fill.count, fill_failed: f.failed, rss_before_fill_mb: Number(before.toFixed(1)), rss_after_fill_mb: Number(after.toFixed(1)), rss_mb_per_100k_subjects: Number(perSubjects.toFixed(1)) });
             log(`  ${t.name}: filled ${s.fill.count} subjects in ${f.seconds.toFixed(1)} s, RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB (${perSubjects.toFixed(0)} MB per 100,000)`);
           }
-          rounds.get(name)!.push(await measure(generator.name, t, s, dir, `round${round + 1}`));
+          rounds.get(name)!.push(await measure(s.wire ? 'extauthz' : generator.name, t, s, dir, `round${round + 1}`));
           if (s.name === 'cold-token' && name === 'sidecar') {
             // The machine's speed drifts (it is shared): measure the reference right next to the run it judges.
             const rate = joseRate(2)['jose_verify_per_s_64_in_flight']!;

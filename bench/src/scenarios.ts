@@ -32,6 +32,11 @@ export interface Scenario {
   readonly maxRounds?: number;
   /** AuthZEN instead of /authorize: evaluations per request (1: `/access/v1/evaluation`, more: `/access/v1/evaluations`). */
   readonly authzen?: number;
+  /**
+   * `grpc`: the sidecar is asked over Envoy's ext_authz gRPC Check (extAuthz.grpc.listen), and the load of
+   * every target comes from tools/extauthz (Go), so both sides have the same generator.
+   */
+  readonly wire?: 'grpc';
 }
 
 export interface ScenarioSizes {
@@ -77,6 +82,14 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       measure: hotSet(),
       authzen: n,
     })),
+    {
+      name: 'ext-authz-grpc',
+      description: `Envoy's ext_authz gRPC Check (the peer: OPA's Data API, opa-envoy-plugin not being served by the Go module proxy), ${HOT_SUBJECTS} hot subjects; load from tools/extauthz for both`,
+      targets: ['sidecar', 'opa'] as const,
+      prime: hotSet(),
+      measure: hotSet(),
+      wire: 'grpc' as const,
+    },
     {
       name: 'subjects-100k',
       description: `${sizes.subjects.toLocaleString('en-US')} distinct subjects cached, then load rotating over all of them`,

@@ -225,6 +225,20 @@ export const SPEC = {
     explain: key(bool(), { default: true, reload: true,
         description: 'Allow `?explain=input` on `/authorize` and `/v1/data`, which returns the input document the policy saw (secrets redacted).' }),
   },
+  extAuthz: {
+    grpc: {
+      listen: optional(listen(), { env: 'AUTHZ_EXT_AUTHZ_GRPC_LISTEN',
+          description: 'Where Envoy\'s external authorization gRPC service (`envoy.service.auth.v3.Authorization/Check`, plus the standard gRPC health service) listens, for example `127.0.0.1:9191` as opa-envoy-plugin does, or a Unix socket path. Off when unset. See docs/envoy.md.' }),
+      maxReceiveBytes: key(int(1024, 67108864), { default: 4194304,
+          description: 'Largest CheckRequest accepted (gRPC message size; it carries the request body when Envoy\'s `with_request_body` is set).' }),
+    },
+    http: {
+      pathPrefix: optional(text(), { env: 'AUTHZ_EXT_AUTHZ_HTTP_PATH_PREFIX', reload: true,
+          description: 'Serve Envoy\'s HTTP ext_authz service under this prefix (for example `/ext-authz`, Envoy\'s `http_service.path_prefix`): the original method, the path after the prefix and the `Authorization` header are decided on; 200 allows, 401/403 deny. Off when unset. See docs/envoy.md.' }),
+    },
+    input: key(oneOf(['sidecar', 'envoy']), { default: 'sidecar', env: 'AUTHZ_EXT_AUTHZ_INPUT', reload: true,
+        description: 'The input document ext_authz checks give the policy: `sidecar` (the `/authorize` document: `subject`, `request` with the host) or `envoy` (opa-envoy-plugin\'s: `attributes`, `parsed_path`, `parsed_query`, `parsed_body`, `version`, plus the verified `subject`). Either way the result may be a boolean, `{allow, reasons}` or opa-envoy-plugin\'s object (`allowed`, `headers`, ...).' }),
+  },
   log: {
     level: key(oneOf(['debug', 'info', 'warn', 'error']), { default: 'info', env: 'AUTHZ_LOG_LEVEL', reload: true,
         description: 'Least severe process log level written (JSON lines on stderr). Reloadable with SIGHUP.' }),

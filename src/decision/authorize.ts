@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SidecarError, toSidecarError } from '../errors/sidecar-error.ts';
 import type { ClaimsEnricher, Subject } from '../claims/enrich-claims.ts';
-import type { PolicyEngine } from '../policy/policy-engine.ts';
+import type { PolicyEngine, PolicyResult } from '../policy/policy-engine.ts';
 import type { TokenVerifier } from '../token/verify-token.ts';
 import { extractBearer } from '../token/extract-bearer.ts';
-import { buildInput, type InputExtras, type PolicyInput } from './build-input.ts';
+import { buildInput, type InputExtras } from './build-input.ts';
 import type { NormalizedRequest } from '../request/normalize-request.ts';
 import type { SubjectFilter } from './relevant-roles.ts';
 import { startDecision, type DecisionRecord, type RecordDeps } from './record-decision.ts';
@@ -15,6 +15,10 @@ export interface AuthorizeRequest extends InputExtras {
   readonly traceId?: string | undefined;
   /** The raw W3C `traceparent` header, for spans parented to the caller's (see src/tracing). */
   readonly traceparent?: string | string[] | undefined;
+  /** A front door's own input document (ext_authz: src/ext-authz/); default build-input.ts's. */
+  readonly input?: (subject: Subject) => unknown;
+  /** A front door's own reading of the policy's result (ext_authz); default policy-engine.ts's `interpret`. */
+  readonly interpret?: (result: unknown) => PolicyResult & { readonly detail?: unknown };
 }
 
 export interface Decision {
@@ -22,7 +26,10 @@ export interface Decision {
   readonly allow: boolean;
   readonly reasons: readonly string[] | undefined;
   readonly revision: string;
-  readonly input: PolicyInput;
+  /** The document the policy saw: build-input.ts's PolicyInput, or a front door's own (`AuthorizeRequest.input`). */
+  readonly input: unknown;
+  /** What the front door's `interpret` kept of the result beside allow and reasons (ext_authz: headers, status, body). */
+  readonly detail?: unknown;
 }
 
 export interface AuthorizerDeps extends RecordDeps {
@@ -71,12 +78,12 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       if (!engine) throw new SidecarError('not_ready', 'no policy bundle is active yet');
       record.engine(engine);
       const subject = await subjectOf(deps, record, req.authorization, engine);
-      const input = buildInput(subject, req.request, req);
+      const input = req.input ? req.input(subject) : buildInput(subject, req.request, req);
       record.input(input);
-      const result = engine.decide(input);
+      const result: PolicyResult & { readonly detail?: unknown } = req.interpret ? req.interpret(engine.result(input)) : engine.decide(input);
       record.evaluated();
       record.finish(result.reasons ? { allow: result.allow, reasons: result.reasons } : { allow: result.allow });
-      return { decisionId, allow: result.allow, reasons: result.reasons, revision: engine.revision, input };
+      return { decisionId, allow: result.allow, reasons: result.reasons, revision: engine.revision, input, ...(result.detail !== undefined ? { detail: result.detail } : {}) };
     } catch (err) {
       const e = toSidecarError(err);
       record.finish({ allow: false }, e);

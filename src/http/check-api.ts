@@ -1,8 +1,9 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { SidecarError } from '../errors/sidecar-error.ts';
 import type { AuthorizeRequest, Decision } from '../decision/authorize.ts';
 import { normalizeRequest } from '../request/normalize-request.ts';
 import { redactInput } from '../request/redact-input.ts';
+import { singleRawHeader } from '../request/single-header.ts';
 import { traceIdOf } from './trace-id.ts';
 
 /**
@@ -13,8 +14,11 @@ import { traceIdOf } from './trace-id.ts';
 
 const FIELDS = new Set(['method', 'path', 'resource', 'action', 'context']);
 
-/** `POST /authorize`'s JSON body (already parsed) and headers → the authorizer's request. */
-export function authorizeRequestOf(body: unknown, headers: IncomingHttpHeaders): AuthorizeRequest {
+/**
+ * `POST /authorize`'s JSON body (already parsed) and headers → the authorizer's request;
+ * `authorization` is the request's one Authorization header (authorizationOf).
+ */
+export function authorizeRequestOf(body: unknown, headers: IncomingHttpHeaders, authorization: string | undefined): AuthorizeRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new SidecarError('invalid_request', 'the body must be a JSON object');
   }
@@ -26,7 +30,7 @@ export function authorizeRequestOf(body: unknown, headers: IncomingHttpHeaders):
     throw new SidecarError('invalid_request', '"context" must be an object');
   }
   return {
-    authorization: headers.authorization,
+    authorization,
     request: normalizeRequest(b['method'], b['path']),
     resource: b['resource'],
     action: b['action'] as string | undefined,
@@ -51,18 +55,26 @@ export function authorizeAnswer(decision: Decision, explain: boolean): Record<st
  * Forward-auth: the original method and URI come from `X-Forwarded-Method` / `X-Forwarded-Uri`
  * (Traefik) or `X-Original-Method` / `X-Original-URI` (nginx auth_request).
  */
-export function forwardAuthRequestOf(headers: IncomingHttpHeaders): AuthorizeRequest {
+export function forwardAuthRequestOf(headers: IncomingHttpHeaders, authorization: string | undefined): AuthorizeRequest {
   const method = oneOf(headers, 'x-forwarded-method', 'x-original-method');
   const uri = oneOf(headers, 'x-forwarded-uri', 'x-original-uri');
   if (method === undefined || uri === undefined) {
     throw new SidecarError('invalid_request', 'forward-auth needs X-Forwarded-Method and X-Forwarded-Uri (or X-Original-Method and X-Original-URI)');
   }
   return {
-    authorization: headers.authorization,
+    authorization,
     request: normalizeRequest(method, uri),
     traceId: traceIdOf(headers.traceparent),
     traceparent: headers.traceparent,
   };
+}
+
+/**
+ * The request's one Authorization header, read from the raw headers: two of them are
+ * `invalid_request` (400), where node alone would keep the first (src/request/single-header.ts).
+ */
+export function authorizationOf(req: IncomingMessage): string | undefined {
+  return singleRawHeader(req.rawHeaders, 'authorization');
 }
 
 /** Forward-auth answers 200 (allow) or 403 (deny); the decision id also goes in `X-Authz-Decision-Id`. */

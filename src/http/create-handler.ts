@@ -7,6 +7,7 @@ import { authzenEvaluationRoute } from './routes/authzen-evaluation.ts';
 import { authzenEvaluationsRoute } from './routes/authzen-evaluations.ts';
 import { authzenMetadataRoute } from './routes/authzen-metadata.ts';
 import { authzenSearchRoute } from './routes/authzen-search.ts';
+import { extAuthzRoute } from './routes/ext-authz.ts';
 import { forwardAuthRoute } from './routes/forward-auth.ts';
 import { healthRoute, metricsRoute, readyRoute } from './routes/probes.ts';
 import { sendError, sendJson } from './send-json.ts';
@@ -48,11 +49,15 @@ export function createHandler(api: HttpApi): RequestListener {
     routes.set(AZ.searchAction, { methods: ['POST'], route: authzenSearchRoute('action') });
     routes.set(AZ.metadata, { methods: GET, route: authzenMetadataRoute });
   }
+  // Envoy's HTTP ext_authz service (extAuthz.http.pathPrefix): the one prefix route, any method, matched after the exact ones.
+  const prefix = api.config.extAuthz.http.pathPrefix;
   return (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const entry = routes.get(q === -1 ? url : url.slice(0, q));
+    const path = q === -1 ? url : url.slice(0, q);
+    const entry = routes.get(path);
     if (entry && (!entry.methods || entry.methods.includes(req.method!))) run(entry.route, api, req, res, q === -1 ? '' : url.slice(q + 1));
+    else if (prefix !== undefined && path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/')) run(extAuthzRoute, api, req, res, q === -1 ? '' : url.slice(q + 1));
     else app(req, res);
   };
 }

@@ -2,9 +2,9 @@ import type { Config, Listen } from '../config/config.ts';
 import { configError } from '../config/validate-value.ts';
 
 /** Paths the API answers whatever the configuration; configurable paths must not shadow them. */
-const FIXED_PATHS: readonly string[] = ['/authorize', '/health', '/ready', '/metrics'];
+export const FIXED_PATHS: readonly string[] = ['/authorize', '/health', '/ready', '/metrics'];
 /** Prefixes the API owns: the Data and status APIs, the admin routes. */
-const FIXED_PREFIXES: readonly string[] = ['/v1/', '/admin/'];
+export const FIXED_PREFIXES: readonly string[] = ['/v1/', '/admin/'];
 
 /** Checks the rules across the listener and route keys (`http.*`, `diagnostics.listen`, the logout path); each error names its key. */
 export function httpSettings(config: Config): void {
@@ -21,7 +21,7 @@ export function httpSettings(config: Config): void {
   if (diagnostics && sameAddress(diagnostics, config.listen)) throw configError('diagnostics.listen', 'must differ from listen');
 }
 
-function sameAddress(a: Listen, b: Listen): boolean {
+export function sameAddress(a: Listen, b: Listen): boolean {
   if (a.kind === 'unix' || b.kind === 'unix') return a.kind === b.kind && (a as { path: string }).path === (b as { path: string }).path;
   return a.port !== 0 && a.port === b.port && a.host === b.host;
 }

@@ -79,6 +79,17 @@ export function mediaType(header: string | undefined): { type: string; charset: 
   return { type: type!.trim().toLowerCase(), charset };
 }
 
+/**
+ * The body as bytes, whatever its type (ext_authz's HTTP service gets the checked request's own
+ * body): `undefined` without one; 413 as for JSON bodies.
+ */
+export async function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  const declared = req.headers['content-length'];
+  if (declared === undefined && req.headers['transfer-encoding'] === undefined) return undefined;
+  if (Number(declared ?? 0) > maxBytes) throw new SidecarError('payload_too_large', `the request body is larger than ${maxBytes} bytes`);
+  return readBody(req, maxBytes);
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

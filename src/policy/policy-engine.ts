@@ -21,6 +21,8 @@ export interface PolicyEngine {
   readonly builtins: readonly string[];
   /** Evaluates the configured entrypoint; deny unless the policy says exactly `true`. */
   decide(input: unknown): PolicyResult;
+  /** The configured entrypoint's result as the policy gave it (undefined when the rule is undefined), for front doors that read richer results (ext_authz). */
+  result(input: unknown): unknown;
   /**
    * Evaluates any entrypoint and returns OPA's result (undefined when the rule is undefined),
    * with sets as sorted arrays, as `opa eval` and OPA's REST API return them.
@@ -92,6 +94,9 @@ export async function createPolicyEngine(bundle: Bundle, options: EngineOptions)
     builtins: policy.builtins,
     decide(input) {
       return interpret(evaluate(input, entrypointId));
+    },
+    result(input) {
+      return evaluate(input, entrypointId);
     },
     evaluate(input, entrypoint) {
       const id = policy.entrypoints[entrypoint];

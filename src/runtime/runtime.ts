@@ -1,3 +1,4 @@
+import { createExtAuthzGrpcListener, type GrpcListener } from '../ext-authz/grpc-listener.ts';
 import { createDiagnosticsHandler } from '../http/create-handler.ts';
 import type { MetricsSource } from '../http/http-api.ts';
 import { createListener, type Listener } from '../http/listener.ts';
@@ -34,6 +35,8 @@ export interface Runtime {
   readonly metrics: SidecarMetrics;
   /** The diagnostics listener's URL once started (`diagnostics.listen`), else undefined. */
   readonly diagnosticsUrl: string | undefined;
+  /** The ext_authz gRPC listener's address once started (`extAuthz.grpc.listen`), else undefined. */
+  readonly grpcAddress: string | undefined;
 }
 
 export type ReloadOutcome = { readonly ok: true; readonly changed: readonly string[] } | { readonly ok: false; readonly error: string };
@@ -82,8 +85,12 @@ export function createRuntime(initial: Settings, log: ProcessLog, options: Runti
     config.diagnostics.listen && options.serveDiagnostics !== false
       ? createListener({ name: 'diagnostics', handler: createDiagnosticsHandler(() => current), config, listen: config.diagnostics.listen, log, describe: { paths: ['/health', '/ready', '/metrics'] } })
       : undefined;
-  /** Components that live as long as the process, in stop order: the API listener first (it drains), discovery last. */
-  const shared: readonly Component[] = [api, ...(diagnostics ? [diagnostics] : []), discovery];
+  // Envoy's ext_authz over gRPC (src/ext-authz/), off unless extAuthz.grpc.listen is set.
+  const grpc: GrpcListener | undefined = config.extAuthz.grpc.listen
+    ? createExtAuthzGrpcListener({ listen: config.extAuthz.grpc.listen, maxReceiveBytes: config.extAuthz.grpc.maxReceiveBytes, shutdown: config.shutdown, current: () => current, log })
+    : undefined;
+  /** Components that live as long as the process, in stop order: the API listener first (it drains), then gRPC (serving through that drain), discovery last. */
+  const shared: readonly Component[] = [api, ...(grpc ? [grpc] : []), ...(diagnostics ? [diagnostics] : []), discovery];
   /** Start order: the generation's components, then discovery, then the listeners (the API last); stop is the reverse. */
   const startOrder = (gen: Generation): Component[] => [...gen.components, ...[...shared].reverse()];
   let current = buildGeneration(initial, services, { shared: () => shared });
@@ -119,6 +126,7 @@ export function createRuntime(initial: Settings, log: ProcessLog, options: Runti
     (log as Partial<ProcessLogHandle>).setLevel?.(settings.config.log.level as Level);
     api.reconfigure(settings.config.shutdown);
     diagnostics?.reconfigure(settings.config.shutdown);
+    grpc?.reconfigure(settings.config.shutdown);
     for (const c of [...running.components].reverse()) if (!next.components.includes(c)) await c.stop();
     if (next.decisionLog !== running.decisionLog) {
       const s = running.decisionLog.stats;
@@ -136,6 +144,9 @@ export function createRuntime(initial: Settings, log: ProcessLog, options: Runti
     },
     get diagnosticsUrl() {
       return diagnostics?.url;
+    },
+    get grpcAddress() {
+      return grpc?.address;
     },
     async start() {
       current.goLive();

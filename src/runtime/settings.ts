@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.ts';
 import { claimsSettings, type ClaimsSettings } from '../claims/claims-settings.ts';
 import { decisionLogSettings, type DecisionLogSettings } from '../decision-log/decision-log-settings.ts';
+import { extAuthzSettings } from '../ext-authz/ext-authz-settings.ts';
 import { httpSettings } from '../http/http-settings.ts';
 import { policySettings, type PolicySettings } from '../policy/policy-settings.ts';
 import { checkTokenSettings } from '../token/token-settings.ts';
@@ -25,6 +26,7 @@ export interface Settings {
 export function settle(config: Config): Settings {
   checkTokenSettings(config);
   httpSettings(config);
+  extAuthzSettings(config);
   return Object.freeze({
     config,
     claims: claimsSettings(config),

@@ -2,6 +2,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { faults, type Behaviour } from '../helpers/fault-idp.ts';
 import { claimsSetup, type ClaimsSetup as Setup } from '../helpers/claims-setup.ts';
+import { closeDoors, EXT_AUTHZ_DOORS, FRONT_DOORS, type FrontDoor } from '../helpers/front-doors.ts';
+import type { TestSidecar } from '../helpers/test-sidecar.ts';
+
+/** One check through a front door, answered as `POST /authorize` answers (status, and a body with allow, code and decision_id). */
+async function decide(door: FrontDoor, sc: TestSidecar, token: string): Promise<{ status: number; body: { allow?: boolean; code?: string; decision_id?: string } }> {
+  const a = await door.send(sc, { method: del.method, target: del.path, headers: [['Authorization', `Bearer ${token}`]] });
+  const status = a.allowed || a.status === 403 ? 200 : a.status;
+  return { status, body: { ...(status === 200 ? { allow: a.allowed } : {}), ...(a.code ? { code: a.code } : {}), ...(a.decisionId ? { decision_id: a.decisionId } : {}) } };
+}
 
 const del = { method: 'DELETE', path: '/api/orders/1' };
 interface FaultCase {
@@ -29,17 +38,24 @@ const CASES: readonly FaultCase[] = [
   { name: '401 from userinfo', behaviour: faults.unauthorized(), status: 401, code: 'claims_rejected', servesStale: false },
 ];
 
-describe('IdP faults at userinfo (real HTTP server standing in for the IdP)', () => {
+// One sidecar and test clock per door: each case moves the clock two minutes, and a matrix that
+// ran every door on one clock would outlive the tokens' hour.
+for (const door of FRONT_DOORS)
+describe(`IdP faults at userinfo (real HTTP server standing in for the IdP), through ${door.name}`, () => {
   let s: Setup;
   before(async () => {
     // A high threshold keeps the breaker out of this matrix; it has its own tests below.
-    s = await claimsSetup({ 'claims.breaker.failureThreshold': 1000 });
+    s = await claimsSetup({ 'claims.breaker.failureThreshold': 1000, ...EXT_AUTHZ_DOORS });
   });
-  after(() => s.close());
+  after(async () => {
+    closeDoors(s.sc);
+    await s.close();
+  });
 
   for (const [i, c] of CASES.entries()) {
-    it(`${c.name}: uncached → ${c.status} ${c.code}; cached → ${c.servesStale ? 'stale inside the window only' : 'refused, never stale'}`, async () => {
-      const { idp, sc } = s;
+    it(`[${door.name}] ${c.name}: uncached → ${c.status} ${c.code}; cached → ${c.servesStale ? 'stale inside the window only' : 'refused, never stale'}`, async () => {
+      const { idp } = s;
+      const sc = { authorize: (token: string, _body: unknown) => decide(door, s.sc, token) };
       const cached = `cached-${i}`;
       const uncached = `uncached-${i}`;
       for (const sub of [cached, uncached]) idp.users.set(sub, { roles: ['admin'] });
@@ -56,7 +72,7 @@ describe('IdP faults at userinfo (real HTTP server standing in for the IdP)', ()
         assert.equal(denied.status, c.status);
         assert.equal(denied.body.code, c.code);
         assert.notEqual(denied.body.allow, true);
-        const deniedLine = await s.logged(denied.body.decision_id);
+        const deniedLine = await s.logged(denied.body.decision_id!);
         assert.equal(deniedLine.result.allow, false);
         assert.equal(deniedLine.error.code, c.code);
 
@@ -64,7 +80,7 @@ describe('IdP faults at userinfo (real HTTP server standing in for the IdP)', ()
         if (c.servesStale) {
           assert.equal(inWindow.status, 200);
           assert.equal(inWindow.body.allow, true);
-          const line = await s.logged(inWindow.body.decision_id);
+          const line = await s.logged(inWindow.body.decision_id!);
           assert.equal(line.claims.cache, 'stale');
           assert.match(line.claims.stale_reason, /^userinfo: /);
         } else {
@@ -80,7 +96,7 @@ describe('IdP faults at userinfo (real HTTP server standing in for the IdP)', ()
       } finally {
         idp.userinfo = undefined;
       }
-      assert.equal((await fetch(`${sc.url}/health`)).status, 200, 'still running');
+      assert.equal((await fetch(`${s.sc.url}/health`)).status, 200, 'still running');
     });
   }
 });

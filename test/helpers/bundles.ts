@@ -17,9 +17,13 @@ export interface SigningOptions {
   readonly claims?: Record<string, unknown>;
 }
 
-/** Builds a policy directory into a bundle with the real pinned `opa build -t wasm` (signed when asked). */
-export function buildBundle(srcDir: string, out: string, pkg = 'authz', signing?: SigningOptions): string {
+/**
+ * Builds a policy directory into a bundle with the real pinned `opa build -t wasm` (signed when
+ * asked), with the entrypoints `<pkg>/decision` and `<pkg>/allow`, or those given.
+ */
+export function buildBundle(srcDir: string, out: string, pkg = 'authz', signing?: SigningOptions, entrypoints?: readonly string[]): string {
   const env: Record<string, string> = { ...(process.env as Record<string, string>) };
+  if (entrypoints) env['ENTRYPOINTS'] = entrypoints.join(' ');
   if (signing) {
     env['SIGNING_KEY'] = signing.key;
     env['SIGNING_ALG'] = signing.alg ?? 'RS256';

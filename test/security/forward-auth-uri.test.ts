@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { startAttackIdp, type AttackIdp } from '../helpers/attack-idp.ts';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
+import { AUTHORIZE, closeDoors, EXT_AUTHZ_DOORS, EXT_AUTHZ_GRPC, EXT_AUTHZ_HTTP, type FrontDoor } from '../helpers/front-doors.ts';
 
 /**
- * URI tricks on forward-auth. The caller holds `orders-viewer`, which the sample policy grants
+ * URI tricks on every front door: forward-auth (with Traefik's and with nginx's headers),
+ * `POST /authorize`, and Envoy's ext_authz over gRPC and HTTP. The caller holds `orders-viewer`, which the sample policy grants
  * `GET /api/orders/**` and nothing else. Each trick aims at something else (/api/admin, /admin);
  * it must be refused (400) or seen by the policy as its normalised path and denied (403), never
  * allowed. Spellings of an allowed path must normalise to it and be allowed, so the suite can fail.
@@ -62,16 +64,17 @@ const ALLOWED: readonly (readonly [string, string])[] = [
   ['/api/orders/1?next=/../../admin', '/api/orders/1'],
 ];
 
-describe('URI tricks on forward-auth are normalised before the policy sees them', () => {
+describe('URI tricks on every front door are normalised before the policy sees them', () => {
   let idp: AttackIdp;
   let sc: TestSidecar;
   let viewer: string;
   before(async () => {
     idp = await startAttackIdp();
-    sc = await startTestSidecar(idp.issuer);
+    sc = await startTestSidecar(idp.issuer, { ...EXT_AUTHZ_DOORS });
     viewer = idp.sign(idp.claims({ sub: 'bob', roles: ['orders-viewer'] }));
   });
   after(async () => {
+    closeDoors(sc);
     await sc.stop();
     await idp.stop();
   });
@@ -92,25 +95,40 @@ describe('URI tricks on forward-auth are normalised before the policy sees them'
     return undefined;
   }
 
-  for (const family of ['traefik', 'nginx'] as const) {
+  /** forward-auth with each proxy's header family, then the other doors. */
+  const forwardAuth = (family: 'traefik' | 'nginx'): FrontDoor => ({
+    name: `forward-auth (${family})`,
+    async send(_sc, req) {
+      const { status, decisionId } = await forward(req.target, family, req.method);
+      return { allowed: status === 200, status: status ?? 0, code: undefined, message: undefined, decisionId, challenge: undefined };
+    },
+  });
+  const doors: readonly FrontDoor[] = [forwardAuth('traefik'), forwardAuth('nginx'), AUTHORIZE, EXT_AUTHZ_GRPC, EXT_AUTHZ_HTTP];
+  const send = (door: FrontDoor, target: string) => door.send(sc, { method: 'GET', target, headers: [['Authorization', `Bearer ${viewer}`]] });
+
+  for (const door of doors) {
     for (const [uri, seen] of ALLOWED) {
-      it(`[${family}] allows ${JSON.stringify(uri)} as ${seen}`, async () => {
-        const res = await forward(uri, family);
+      it(`[${door.name}] allows ${JSON.stringify(uri)} as ${seen}`, async () => {
+        const res = await send(door, uri);
         assert.equal(res.status, 200);
         assert.equal(await loggedPath(res.decisionId), seen);
       });
     }
     for (const [uri, seen] of DENIED) {
-      it(`[${family}] denies ${JSON.stringify(uri)}: the policy sees ${seen}`, async () => {
-        const res = await forward(uri, family);
+      it(`[${door.name}] denies ${JSON.stringify(uri)}: the policy sees ${seen}`, async () => {
+        const res = await send(door, uri);
         assert.equal(res.status, 403);
+        assert.equal(res.allowed, false);
         assert.equal(await loggedPath(res.decisionId), seen);
       });
     }
     for (const uri of REFUSED) {
-      it(`[${family}] refuses ${JSON.stringify(uri.slice(0, 60))} with 400`, async () => {
-        const res = await forward(uri, family);
-        assert.equal(res.status, 400);
+      it(`[${door.name}] refuses ${JSON.stringify(uri.slice(0, 60))} with 400`, async () => {
+        const res = await send(door, uri);
+        assert.equal(res.allowed, false);
+        // Envoy's HTTP service sends `<prefix><path>`: a path that does not start with "/" is no check at all (404).
+        if (door === EXT_AUTHZ_HTTP && !uri.startsWith('/')) assert.equal(res.status, 404);
+        else assert.equal(res.status, 400);
       });
     }
   }

@@ -2,50 +2,40 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAttackIdp, type AttackIdp } from '../helpers/attack-idp.ts';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
-import { rawRequest } from '../helpers/raw-http.ts';
+import { closeDoors, EXT_AUTHZ_DOORS, EXT_AUTHZ_GRPC, FRONT_DOORS, grpcClientOf, type DoorAnswer } from '../helpers/front-doors.ts';
 import { JWT_ATTACKS } from './jwt-attacks.ts';
 
-const del = { method: 'DELETE', path: '/api/orders/1' };
+const del = { method: 'DELETE', target: '/api/orders/1' };
+const crlf = (token: string): boolean => /[\r\n]/.test(token);
 
 /**
- * The attack catalogue through the real HTTP API: `POST /authorize` and forward-auth of a sidecar
- * whose issuer is the attack IdP. Every attack must answer 401 with its stable code and the
- * Bearer challenge, and the decision log must record a deny for it.
+ * The attack catalogue through every front door of a real sidecar whose issuer is the attack IdP:
+ * `POST /authorize`, forward-auth, Envoy's ext_authz over gRPC and its HTTP service
+ * (test/helpers/front-doors.ts). Every attack must be refused with 401, its stable code, its reason
+ * and the Bearer challenge, on every door, and the decision log must record a deny for it.
  */
-describe('JWT attacks through the HTTP API', () => {
+describe('JWT attacks through every front door', () => {
   let idp: AttackIdp;
   const sidecars: Record<string, TestSidecar> = {};
   before(async () => {
     idp = await startAttackIdp();
-    sidecars['default'] = await startTestSidecar(idp.issuer);
-    sidecars['HS256 enabled'] = await startTestSidecar(idp.issuer, { 'token.algorithms': ['RS256', 'ES256', 'HS256'], 'token.hmacSecret': 's'.repeat(32) });
+    sidecars['default'] = await startTestSidecar(idp.issuer, { ...EXT_AUTHZ_DOORS });
+    sidecars['HS256 enabled'] = await startTestSidecar(idp.issuer, { 'token.algorithms': ['RS256', 'ES256', 'HS256'], 'token.hmacSecret': 's'.repeat(32), ...EXT_AUTHZ_DOORS });
   });
   after(async () => {
-    for (const sc of Object.values(sidecars)) await sc.stop();
+    for (const sc of Object.values(sidecars)) {
+      closeDoors(sc);
+      await sc.stop();
+    }
     await idp.stop();
   });
 
-  async function send(sc: TestSidecar, token: string): Promise<{ authorize: { status: number; body: any; challenge: string | null }; forward: number }> {
-    if (/[\r\n]/.test(token)) {
-      // fetch cannot put CR/LF into a header; the raw bytes must still never allow.
-      const body = JSON.stringify(del);
-      const a = await rawRequest(sc.url, `POST /authorize HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-      const f = await rawRequest(sc.url, `GET /forward-auth HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nX-Forwarded-Method: DELETE\r\nX-Forwarded-Uri: /api/orders/1\r\n\r\n`);
-      return { authorize: { status: a.status ?? 0, body: undefined, challenge: null }, forward: f.status ?? 0 };
-    }
-    const authorization = `Bearer ${token}`;
-    const res = await fetch(`${sc.url}/authorize`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(del) });
-    const fwd = await fetch(`${sc.url}/forward-auth`, { headers: { authorization, 'x-forwarded-method': 'DELETE', 'x-forwarded-uri': '/api/orders/1' } });
-    await fwd.arrayBuffer();
-    return { authorize: { status: res.status, body: await res.json(), challenge: res.headers.get('www-authenticate') }, forward: fwd.status };
-  }
+  const send = (sc: TestSidecar, token: string) =>
+    Promise.all(FRONT_DOORS.map(async (door): Promise<[string, DoorAnswer]> => [door.name, await door.send(sc, { ...del, headers: [['Authorization', `Bearer ${token}`]] })]));
 
-  it('allows the legitimate token the attacks are derived from (the suite can fail)', async () => {
+  it('allows the legitimate token the attacks are derived from, on every door (the suite can fail)', async () => {
     for (const sc of Object.values(sidecars)) {
-      const { authorize, forward } = await send(sc, idp.sign(idp.claims()));
-      assert.equal(authorize.status, 200);
-      assert.equal(authorize.body.allow, true);
-      assert.equal(forward, 200);
+      for (const [door, answer] of await send(sc, idp.sign(idp.claims()))) assert.equal(answer.allowed, true, door);
     }
   });
 
@@ -53,19 +43,19 @@ describe('JWT attacks through the HTTP API', () => {
     it(`answers 401: ${attack.name}`, async () => {
       const token = attack.token(idp);
       for (const [config, sc] of Object.entries(sidecars)) {
-        const { authorize, forward } = await send(sc, token);
-        if (authorize.body === undefined) {
-          // Raw CR/LF: the HTTP parser refuses the request (400) or the header ends early (401).
-          assert.ok([400, 401].includes(authorize.status), `[${config}] /authorize answered ${authorize.status}`);
-          assert.ok([400, 401].includes(forward), `[${config}] forward-auth answered ${forward}`);
-          continue;
+        for (const [door, answer] of await send(sc, token)) {
+          const where = `[${config}, ${door}]`;
+          assert.equal(answer.allowed, false, where);
+          if (crlf(token) && door !== EXT_AUTHZ_GRPC.name) {
+            // Raw CR/LF in an HTTP header: the parser refuses the request (400) or the header ends early (401).
+            assert.ok([400, 401].includes(answer.status), `${where} answered ${answer.status}`);
+            continue;
+          }
+          assert.equal(answer.status, 401, `${where} ${JSON.stringify(answer)}`);
+          assert.equal(answer.code, attack.code ?? 'invalid_token', where);
+          assert.match(answer.message ?? '', attack.reason, where);
+          assert.match(answer.challenge ?? '', /^Bearer realm="authz-sidecar", error="invalid_token"/, where);
         }
-        assert.equal(authorize.status, 401, `[${config}] ${JSON.stringify(authorize.body)}`);
-        assert.equal(authorize.body.code, attack.code ?? 'invalid_token', `[${config}]`);
-        assert.notEqual(authorize.body.allow, true);
-        assert.match(authorize.body.message, attack.reason, `[${config}]`);
-        assert.match(authorize.challenge ?? '', /^Bearer realm="authz-sidecar", error="invalid_token"/);
-        assert.equal(forward, 401, `[${config}] forward-auth`);
       }
     });
   }
@@ -73,18 +63,20 @@ describe('JWT attacks through the HTTP API', () => {
   it('logged every refused attack as a deny and never an allow', async () => {
     for (const sc of Object.values(sidecars)) {
       await sc.sidecar.whenReady();
-      const carried = JWT_ATTACKS.filter((a) => !/[\r\n]/.test(a.token(idp))).length;
-      const lines = await waitForLines(sc, 2 * carried + 2);
-      const allows = lines.filter((d) => d.result.allow === true);
-      // Exactly the two control requests (authorize + forward-auth) allowed.
-      assert.equal(allows.length, 2);
+      const http = FRONT_DOORS.length - 1;
+      const expected = JWT_ATTACKS.reduce((n, a) => n + (crlf(a.token(idp)) ? 1 : FRONT_DOORS.length), 0) + FRONT_DOORS.length;
+      const lines = await waitForLines(sc, expected);
+      assert.ok(lines.length >= expected, `${lines.length} of ${expected} decisions logged (${http} HTTP doors)`);
+      // Exactly the control requests, one per door, allowed.
+      assert.equal(lines.filter((d) => d.result.allow === true).length, FRONT_DOORS.length);
       assert.ok(lines.filter((d) => d.error).every((d) => ['invalid_token', 'token_too_large'].includes(d.error.code)));
+      assert.ok(grpcClientOf(sc));
     }
   });
 });
 
 async function waitForLines(sc: TestSidecar, atLeast: number): Promise<any[]> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 150; i++) {
     const lines = sc.decisions();
     if (lines.length >= atLeast) return lines;
     await new Promise((r) => setTimeout(r, 20));

@@ -12,7 +12,8 @@ export interface FillResult {
  * Sends one request per token, `concurrency` at a time over keep-alive connections: fills a
  * target's caches with many distinct subjects (the memory scenario). Speed is not measured here.
  */
-export async function fill(url: string, wire: 'sidecar' | 'opa', tokens: readonly string[], concurrency = 32): Promise<FillResult> {
+export async function fill(url: string, wire: 'sidecar' | 'opa' | 'grpc', tokens: readonly string[], concurrency = 32): Promise<FillResult> {
+  if (wire === 'grpc') throw new Error('filling the caches over gRPC is not implemented (no scenario needs it)');
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const { hostname, port } = new URL(url);
   const started = performance.now();

@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { pinned } from '../lib/pinning.ts';
 import { OPA_AUTHZEN_PATH, OPA_DECISION_PATH } from '../targets/opa.ts';
 import { REQUEST } from '../targets/target.ts';
+import { runGoLoad } from './go-load.ts';
 
 export interface LoadOptions {
   readonly url: string;
-  readonly wire: 'sidecar' | 'opa';
+  readonly wire: 'sidecar' | 'opa' | 'grpc';
   /** One token per line; requests rotate over them. */
   readonly tokensFile: string;
   readonly connections: number;
@@ -33,7 +34,8 @@ export interface LoadResult {
   readonly wraps: number;
 }
 
-export type Generator = 'wrk' | 'autocannon';
+/** `extauthz`: tools/extauthz's Go load generator (go-load.ts), for the ext_authz gRPC scenario's targets. */
+export type Generator = 'wrk' | 'autocannon' | 'extauthz';
 
 /** wrk (Debian's) when installed, else autocannon from bench/node_modules. */
 export function chooseGenerator(forced?: string): { name: Generator; version: string } {
@@ -61,6 +63,7 @@ function autocannonVersion(): string {
 
 /** Runs the load generator as its own (pinned) process and returns its summary. */
 export async function runLoad(generator: Generator, o: LoadOptions): Promise<LoadResult> {
+  if (generator === 'extauthz') return runGoLoad(o);
   const env = {
     ...process.env,
     BENCH_TOKENS: o.tokensFile,

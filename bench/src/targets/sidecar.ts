@@ -37,6 +37,7 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
       AUTHZ_BUNDLE: join(o.root, 'bundles/authz.tar.gz'),
       AUTHZ_LISTEN: `127.0.0.1:${o.port}`,
       AUTHZ_DECISION_LOG: decisionLog,
+      ...(o.grpcPort ? { AUTHZ_EXT_AUTHZ_GRPC_LISTEN: `127.0.0.1:${o.grpcPort}` } : {}),
     },
     stdoutFile: join(o.dir, 'sidecar.stdout.log'),
     stderrFile,
@@ -50,9 +51,10 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
   }
   return {
     name: 'sidecar',
-    url,
+    // The gRPC wire's "URL" is the ext_authz address tools/extauthz dials.
+    url: o.grpcPort ? `127.0.0.1:${o.grpcPort}` : url,
     pid: child.pid,
-    wire: 'sidecar',
+    wire: o.grpcPort ? 'grpc' : 'sidecar',
     child,
     async decide(token) {
       const res = await postJson(`${url}/authorize`, JSON.stringify(REQUEST), { authorization: `Bearer ${token}` });

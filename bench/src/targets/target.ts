@@ -11,8 +11,8 @@ export interface Target {
   readonly name: TargetName;
   readonly url: string;
   readonly pid: number;
-  /** How the load generator phrases a request: the sidecar's API, or OPA's `POST /v1/data/...`. */
-  readonly wire: 'sidecar' | 'opa';
+  /** How the load generator phrases a request: the sidecar's API, OPA's `POST /v1/data/...`, or ext_authz gRPC. */
+  readonly wire: 'sidecar' | 'opa' | 'grpc';
   /** One decision for REQUEST with `token`; throws on any non-200 answer. */
   decide(token: string): Promise<boolean>;
   /** Stops the process gracefully; returns what it reported on the way out (e.g. decisions dropped). */
@@ -31,6 +31,8 @@ export interface StartOptions {
   readonly cpu: string | undefined;
   /** Extra Node flags for the sidecar (experiments: `--sidecar-node-args "--single-threaded-gc"`). */
   readonly nodeArgs?: readonly string[];
+  /** Serve and be measured over Envoy's ext_authz gRPC on this port (sidecar only). */
+  readonly grpcPort?: number | undefined;
   /** Write a V8 CPU profile here on exit (sidecar only). */
   readonly cpuProfile?: { dir: string; name: string } | undefined;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SidecarError } from '../../errors/sidecar-error.ts';
-import { authorizeAnswer, authorizeRequestOf } from '../check-api.ts';
+import { authorizationOf, authorizeAnswer, authorizeRequestOf } from '../check-api.ts';
 import { explainMode } from '../explain.ts';
 import type { HttpApi } from '../http-api.ts';
 import { readJsonBody } from '../read-body.ts';
@@ -14,9 +14,10 @@ import { sendJson } from '../send-json.ts';
  */
 export async function authorizeRoute(api: HttpApi, req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
   requireReady(api);
+  const authorization = authorizationOf(req);
   const body = await readJsonBody(req, api.config.http.maxBodyBytes);
   if (body === undefined) throw new SidecarError('unsupported_media_type', 'the body must be application/json');
   const explain = query !== '' && explainMode(new URLSearchParams(query), api.config.http.explain);
-  const decision = await api.authorize(authorizeRequestOf(body, req.headers));
+  const decision = await api.authorize(authorizeRequestOf(body, req.headers, authorization));
   sendJson(res, 200, authorizeAnswer(decision, explain));
 }
