@@ -47,7 +47,7 @@ describe('service to service with Keycloak: token exchange, client credentials, 
   before(async () => {
     a = await startWith({
       audience: [services.serviceA.id],
-      tokens: { clientId: services.serviceA.id, clientSecret: services.serviceA.secret, callerSecret: CALLER_SECRET, refreshMarginSeconds: 8, refreshJitterSeconds: 2 },
+      tokens: { clientId: services.serviceA.id, clientSecret: services.serviceA.secret, callerSecret: CALLER_SECRET, refreshMarginSeconds: 8, refreshJitterSeconds: 2, ratePerMinute: 100000 },
     });
     b = await startWith({ audience: [services.serviceB.id], claims: { serviceClaim: 'client_id' } });
     alice = await userToken('alice');
@@ -76,7 +76,8 @@ describe('service to service with Keycloak: token exchange, client credentials, 
 
   it("A's sidecar exchanges alice's token for one whose audience is service-b alone; B accepts it and refuses the original", async () => {
     assert.deepEqual([payloadOf(alice)['aud']].flat(), [services.serviceA.id]);
-    const exchanged = await tokenFromA('/v1/tokens/exchange', { audience: services.serviceB.id }, `Bearer ${alice}`);
+    // scope openid: Keycloak answers userinfo (where B's sidecar finds alice's roles) only for tokens with it.
+    const exchanged = await tokenFromA('/v1/tokens/exchange', { audience: services.serviceB.id, scope: 'openid' }, `Bearer ${alice}`);
     assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
     const claims = payloadOf(exchanged.body.access_token!);
     assert.deepEqual([claims['aud']].flat(), [services.serviceB.id]);
