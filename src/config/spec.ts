@@ -307,7 +307,7 @@ export const SPEC = {
     timeoutMs: key(int(100, 60000), { default: 5000,
         description: 'Deadline of one call to the token endpoint, connection included.' }),
     ratePerMinute: key(int(1, 1000000), { default: 600,
-        description: 'Token requests answered per audience per minute (a token bucket with this burst); beyond it, 429 `rate_limited`. Cache hits count too.' }),
+        description: 'Token requests sent to the IdP per audience per minute (a token bucket with this burst: cache misses and refreshes; cache hits are free); beyond it, 429 `rate_limited`.' }),
     maxCachedTokens: key(int(1, 1000000), { default: 10000,
         description: 'Most tokens cached (service and exchanged together); when full, the entry closest to expiry is dropped first.' }),
     callerSecret: optional(text(), { env: 'AUTHZ_TOKENS_CALLER_SECRET', secret: true,

@@ -29,7 +29,7 @@ export function createAudienceRate(perMinute: number, now: () => number = Date.n
         b = { tokens: perMinute, at: t };
         buckets.set(audience, b);
       }
-      if (b.tokens < 1) throw new SidecarError('rate_limited', `more than ${perMinute} token requests per minute for this audience (tokens.ratePerMinute)`);
+      if (b.tokens < 1) throw new SidecarError('rate_limited', `more than ${perMinute} token requests to the IdP per minute for this audience (tokens.ratePerMinute)`);
       b.tokens -= 1;
     },
   };

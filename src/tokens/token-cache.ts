@@ -25,7 +25,7 @@ export interface TokenCache {
 export interface TokenCacheOptions {
   readonly maxEntries: number;
   readonly now?: () => number;
-  /** A background refresh began (`ok` undefined) or ended; its failure leaves the cached token in place until it lapses. */
+  /** A background refresh began or ended; its failure leaves the cached token in place until it lapses. */
   readonly onRefresh?: (key: string, outcome: 'started' | 'ok' | 'failed', err?: unknown) => void;
 }
 

@@ -87,7 +87,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     if (!meta.tokenEndpoint) throw new SidecarError('token_unavailable', 'the discovery document names no token_endpoint');
     return meta.tokenEndpoint;
   };
+  // Only what reaches the IdP is rate-limited (a miss or a refresh; single-flight makes that one call per key):
+  // cache hits are free, so a service calling B on every request is not throttled by its own traffic.
   const fetchToken = (grant: Grant, params: Record<string, string>, audience: string): (() => Promise<IssuedToken>) => async () => {
+    rate.take(audience);
     try {
       const rule = grant === 'token_exchange' ? 'exactly' : 'includes';
       const token = await requestToken({ endpoint: endpoint(), credentials: settings.credentials, params, timeoutMs: settings.timeoutMs, audience: { value: audience, rule }, now });
@@ -130,7 +133,6 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     settings,
     service: (ask) =>
       counted('client_credentials', async () => {
-        rate.take(ask.audience);
         const scope = normalScope(ask.scope);
         const params = { grant_type: 'client_credentials', audience: ask.audience, ...(scope ? { scope } : {}) };
         const got = await cache.get(`cc\0${ask.audience}\0${scope}`, fetchToken('client_credentials', params, ask.audience), servicePlan);
@@ -140,7 +142,6 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     exchange: (subjectToken, ask) =>
       counted('token_exchange', async () => {
         if (!settings.exchange) throw new SidecarError('not_found', 'token exchange is off (tokens.exchange)');
-        rate.take(ask.audience);
         const verified = await options.verify(subjectToken);
         const scope = normalScope(ask.scope);
         const params = {

@@ -47,7 +47,7 @@ describe('service to service with Keycloak: token exchange, client credentials, 
   before(async () => {
     a = await startWith({
       audience: [services.serviceA.id],
-      tokens: { clientId: services.serviceA.id, clientSecret: services.serviceA.secret, callerSecret: CALLER_SECRET, refreshMarginSeconds: 8, refreshJitterSeconds: 2, ratePerMinute: 100000 },
+      tokens: { clientId: services.serviceA.id, clientSecret: services.serviceA.secret, callerSecret: CALLER_SECRET, refreshMarginSeconds: 8, refreshJitterSeconds: 2 },
     });
     b = await startWith({ audience: [services.serviceB.id], claims: { serviceClaim: 'client_id' } });
     alice = await userToken('alice');

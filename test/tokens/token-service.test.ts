@@ -125,14 +125,15 @@ describe('token endpoints: configuration', () => {
     }
   });
 
-  test('the rate per audience: beyond tokens.ratePerMinute, 429 rate_limited for that audience only', async () => {
+  test('the rate per audience: beyond tokens.ratePerMinute IdP calls, 429 rate_limited for that audience only; cache hits are free', async () => {
     const limited = await startTestSidecar(idp.issuer, { 'tokens.clientId': SERVICE_A.id, 'tokens.clientSecret': SERVICE_A.secret, 'tokens.ratePerMinute': 3 });
     try {
-      const one = (audience: string) =>
-        fetch(`${limited.url}/v1/tokens/service`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ audience }) });
+      const one = (audience: string, scope?: string) =>
+        fetch(`${limited.url}/v1/tokens/service`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ audience, scope }) });
       const statuses = [];
-      for (let i = 0; i < 4; i++) statuses.push((await one('service-b')).status);
+      for (const scope of ['a', 'b', 'c', 'd']) statuses.push((await one('service-b', scope)).status);
       assert.deepEqual(statuses, [200, 200, 200, 429]);
+      for (let i = 0; i < 20; i++) assert.equal((await one('service-b', 'a')).status, 200, 'a cached token is served whatever the rate');
       assert.equal((await one('service-c')).status, 200);
     } finally {
       await limited.stop();
