@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { networkInterfaces } from 'node:os';
 import { decodeJwt } from 'jose';
 import { startTokenIdp, SERVICE_A, type TokenIdp } from '../helpers/token-idp.ts';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar.ts';
@@ -137,6 +138,22 @@ describe('token endpoints: configuration', () => {
       assert.equal((await one('service-c')).status, 200);
     } finally {
       await limited.stop();
+    }
+  });
+
+  test('a caller that is not on loopback gets 403 forbidden, even with the caller secret', async (t) => {
+    // The sidecar bound to this machine's own non-loopback address: the peer address is then not loopback.
+    const address = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    if (!address) return t.skip('no non-loopback IPv4 address on this machine');
+    const exposed = await startTestSidecar(idp.issuer, { listen: `${address}:0`, 'tokens.clientId': SERVICE_A.id, 'tokens.clientSecret': SERVICE_A.secret, 'tokens.callerSecret': CALLER_SECRET });
+    try {
+      const calls = idp.calls.client_credentials;
+      const r = await ask({ audience: 'service-b' }, {}, exposed.url);
+      assert.equal(r.status, 403);
+      assert.equal(r.body.code, 'forbidden');
+      assert.equal(idp.calls.client_credentials, calls);
+    } finally {
+      await exposed.stop();
     }
   });
 
