@@ -9,8 +9,9 @@ import { createHandler } from '../http/create-handler.ts';
 import type { HttpApi } from '../http/http-api.ts';
 import type { Component } from '../lib/component.ts';
 import { createBundleLoader, type BundleLoader } from '../policy/bundle-loader.ts';
+import { createTokenService, type TokenService } from '../tokens/token-service.ts';
 import { healthOf, statusReportOf, whyNotReady } from './health.ts';
-import { identityHooks, observeDecisions, type Services } from './services.ts';
+import { identityHooks, observeDecisions, tokenHooks, type Services } from './services.ts';
 import type { Settings } from './settings.ts';
 
 /**
@@ -24,6 +25,8 @@ export interface Generation extends HttpApi {
   readonly decisionLog: DecisionLogger;
   readonly bundles: BundleLoader;
   readonly identity: Identity;
+  /** Outbound tokens (`tokens.clientId`), or undefined. */
+  readonly tokens: TokenService | undefined;
   /** This generation's components, in start order: the decision log first (it records the first decision), the identity last. */
   readonly components: readonly Component[];
   /** The API's request listener for this generation (create-handler.ts). */
@@ -59,9 +62,15 @@ export function buildGeneration(settings: Settings, services: Services, options:
   const ownBundles = !keep('policy');
   const bundles = ownBundles ? newBundles(settings, services, () => live) : previous!.bundles;
   // Roles in the cache were read with the old role claims and TTL: a change starts a fresh cache, and the verifier is rebuilt from the new keys.
-  const identity = keep('token', 'audience', 'claims')
+  const keepIdentity = keep('token', 'audience', 'claims');
+  const identity = keepIdentity
     ? previous!.identity
     : createIdentity({ config, claims: settings.claims, issuer: services.discovery, log: services.log, now: services.now, hooks: identityHooks(services) });
+  // The token service exchanges only what this identity verifies, so it is rebuilt with it (its cache starts empty then).
+  const tokens =
+    keepIdentity && keep('tokens') && previous!.tokens
+      ? previous!.tokens
+      : settings.tokens && createTokenService({ settings: settings.tokens, issuer: services.discovery, verify: identity.verify, now: services.now, hooks: tokenHooks(services) });
 
   const deps: AuthorizerDeps = {
     verify: identity.verify,
@@ -73,7 +82,7 @@ export function buildGeneration(settings: Settings, services: Services, options:
     decisionPath: config.policy.entrypoint,
     observe: observeDecisions(services),
   };
-  const components: readonly Component[] = [decisionLog, bundles, identity];
+  const components: readonly Component[] = [decisionLog, bundles, identity, ...(tokens ? [tokens] : [])];
   const all = (): readonly Component[] => [...options.shared().filter((c) => c !== services.discovery), ...components, services.discovery];
   const generation: Omit<Generation, 'handler'> = {
     settings,
@@ -81,6 +90,7 @@ export function buildGeneration(settings: Settings, services: Services, options:
     decisionLog,
     bundles,
     identity,
+    tokens,
     components,
     authorize: createAuthorizer(deps),
     queryData: createDataQuery(deps),
