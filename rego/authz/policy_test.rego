@@ -394,3 +394,20 @@ test_authzen_without_claims_or_route_denied if {
 	t := data.authz.authzen.evaluation with input as object.union(authzen_ask(["admin"], "GET", "/api/x"), {"resource": {"type": "document", "id": "/api/x"}})
 	t.decision == false
 }
+
+# --------------------------------------------------------------------------------------
+# data.authz.authz_sidecar.relevant_roles: the sidecar hands the policy only these of a subject's
+# roles (src/policy/relevant-roles-of.ts). A role that grants but is missing there would never
+# reach the policy, so every granting role must be listed.
+
+test_relevant_roles_cover_every_granting_role if {
+	every role, _ in authz.role_grants {
+		role in authz.authz_sidecar.relevant_roles
+	}
+}
+
+test_relevant_roles_name_only_granting_roles if {
+	every role in authz.authz_sidecar.relevant_roles {
+		authz.role_grants[role]
+	}
+}
