@@ -1,0 +1,61 @@
+import type { RoleClaim } from './role-claims.ts';
+
+/** Distinct role lists kept; past it, new lists are used as they come (bounded memory whatever the IdP sends). */
+const MAX_LISTS = 10_000;
+/** Lists longer than this are not interned: a 30,000-role list is rarely shared, and its key would be as large. */
+const MAX_ROLES = 1_000;
+
+/**
+ * One frozen copy of each distinct role list, shared by every subject that holds it. Why: thousands
+ * of users share a handful of role sets, and each parsed userinfo answer otherwise brings its own
+ * array and its own copy of every role name (measured by scripts/measure-claims-cache.ts). Shared
+ * lists also keep their identity, so work memoised per list (src/decision/relevant-roles.ts) is
+ * done once per role set, not once per subject.
+ */
+export interface RoleInterner {
+  list(roles: readonly string[]): readonly string[];
+  /**
+   * Replaces, in a freshly parsed claims object (not yet shared), every role claim that is a list
+   * of strings by its interned copy; the claims keep their meaning, only the arrays are shared.
+   */
+  claims(claims: Record<string, unknown>, roleClaims: readonly RoleClaim[]): void;
+  readonly size: number;
+}
+
+export function createRoleInterner(): RoleInterner {
+  const lists = new Map<string, readonly string[]>();
+  const list = (roles: readonly string[]): readonly string[] => {
+    if (roles.length > MAX_ROLES) return roles;
+    const key = JSON.stringify(roles);
+    const known = lists.get(key);
+    if (known !== undefined) return known;
+    if (lists.size >= MAX_LISTS) return roles;
+    const frozen = Object.freeze([...roles]);
+    lists.set(key, frozen);
+    return frozen;
+  };
+  return {
+    list,
+    claims(claims, roleClaims) {
+      for (const rc of roleClaims) {
+        const [holder, name] = Object.hasOwn(claims, rc.path) ? [claims, rc.path] : parentOf(claims, rc.segments);
+        const value = holder?.[name];
+        if (holder && Array.isArray(value) && value.every((r) => typeof r === 'string')) holder[name] = list(value as string[]);
+      }
+    },
+    get size() {
+      return lists.size;
+    },
+  };
+}
+
+/** The object holding the last segment of a dotted path, and that segment; [undefined, ''] when the path is not there. */
+function parentOf(claims: Record<string, unknown>, segments: readonly string[]): [Record<string, unknown> | undefined, string] {
+  let cur: unknown = claims;
+  for (const part of segments.slice(0, -1)) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, part)) return [undefined, ''];
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  const last = segments[segments.length - 1]!;
+  return cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, last) ? [cur as Record<string, unknown>, last] : [undefined, ''];
+}
