@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RoleClaim } from './role-claims.ts';
 
 /** Distinct role lists kept; past it, new lists are used as they come (bounded memory whatever the IdP sends). */
@@ -13,6 +14,7 @@ const MAX_ROLES = 1_000;
  * done once per role set, not once per subject.
  */
 export interface RoleInterner {
+  /** The shared copy of `roles`; a list seen first is frozen (the caller hands over a fresh list) and becomes the shared one. */
   list(roles: readonly string[]): readonly string[];
   /**
    * Replaces, in a freshly parsed claims object (not yet shared), every role claim that is a list
@@ -23,14 +25,19 @@ export interface RoleInterner {
 }
 
 export function createRoleInterner(): RoleInterner {
+  // Keyed by a digest, not the list's text: a user with 1,000 roles of their own would otherwise keep a
+  // second copy of them as the key. Equal digests are still compared element by element.
   const lists = new Map<string, readonly string[]>();
   const list = (roles: readonly string[]): readonly string[] => {
     if (roles.length > MAX_ROLES) return roles;
-    const key = JSON.stringify(roles);
+    const hash = createHash('sha256');
+    for (const r of roles) hash.update(`${r.length}:`).update(r);
+    const key = hash.digest('base64url');
     const known = lists.get(key);
-    if (known !== undefined) return known;
-    if (lists.size >= MAX_LISTS) return roles;
-    const frozen = Object.freeze([...roles]);
+    if (known !== undefined && known.length === roles.length && known.every((r, i) => r === roles[i])) return known;
+    if (known !== undefined || lists.size >= MAX_LISTS) return roles;
+    // The caller's list is a fresh one (parsed or just read): frozen and kept as it is, not copied.
+    const frozen = Object.freeze(roles);
     lists.set(key, frozen);
     return frozen;
   };
