@@ -4,7 +4,7 @@
  *
  *   npm run bench [-- --quick] [--scenarios hot,cold-token] [--rounds 3] [--duration 10]
  *                 [--connections 32] [--generator wrk|autocannon] [--no-profile] [--readme|--no-readme]
- *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"]  (ports: --base-port .. +4)
+ *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"] [--many-subjects N]  (ports: --base-port .. +4)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,6 +51,7 @@ const { values: args } = parseArgs({
     'base-port': { type: 'string', default: '18180' },
     'wait-quiet': { type: 'string' },
     'sidecar-node-args': { type: 'string' },
+    'many-subjects': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -71,7 +72,7 @@ const settings = {
   userinfo_latency_ms: Number(args['userinfo-latency-ms']),
   token_pool: quick ? 30_000 : 100_000,
   subjects: quick ? 10_000 : 100_000,
-  many_subjects: quick ? 20_000 : 1_000_000,
+  many_subjects: Number(args['many-subjects'] ?? (quick ? 20_000 : 1_000_000)),
   fixed_rate_s: quick ? 4 : 8,
 };
 const basePort = Number(args['base-port']);
