@@ -3,6 +3,7 @@
 // Run: node --expose-gc scripts/measure-claims-cache.ts   (prints a Markdown table)
 import { createClaimsCache, subjectId } from '../src/claims/claims-cache.ts';
 import { parseRoleClaims, readRoles } from '../src/claims/role-claims.ts';
+import { createRoleInterner } from '../src/claims/intern-roles.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -17,6 +18,7 @@ function answer(i: number, roles: number, unique: boolean): string {
 async function measure(roles: number, unique: boolean, n: number): Promise<{ heap: number; json: number; estimate: number }> {
   const cache = createClaimsCache({ maxEntries: n + 1, maxBytes: Number.MAX_SAFE_INTEGER, staleIfErrorSeconds: 60 });
   const bodies = Array.from({ length: n }, (_, i) => answer(i, roles, unique));
+  const interner = createRoleInterner();
   gc!();
   const before = process.memoryUsage().heapUsed;
   let json = 0;
@@ -25,8 +27,11 @@ async function measure(roles: number, unique: boolean, n: number): Promise<{ hea
     const text = bodies[i]!.slice(0);
     json += Buffer.byteLength(text);
     const claims = JSON.parse(text) as Record<string, unknown>;
+    // As src/claims/fetch-claims.ts does: role claims and the role list interned.
+    interner.claims(claims, paths);
+    const roles = interner.list(readRoles(claims, paths) ?? []);
     await cache.getOrLoad(`userinfo:key-${i}-${'x'.repeat(30)}`, async () => ({
-      value: { claims, roles: readRoles(claims, paths) ?? [] },
+      value: { claims, roles },
       ttlSeconds: 300,
       subject: subjectId('https://idp.example.com/realms/acme', claims['sub'] as string),
       bytes: 512 + 3 * Buffer.byteLength(text),

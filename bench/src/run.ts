@@ -4,7 +4,7 @@
  *
  *   npm run bench [-- --quick] [--scenarios hot,cold-token] [--rounds 3] [--duration 10]
  *                 [--connections 32] [--generator wrk|autocannon] [--no-profile] [--readme|--no-readme]
- *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"]  (ports: --base-port .. +4)
+ *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"] [--many-subjects N]  (ports: --base-port .. +4)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,9 @@ import { fill } from './load/fill.ts';
 import { authzenRequest, subOf } from './load/authzen-request.ts';
 import { aggregate, judge, renderMarkdown, updateReadme, type Measurement, type Results, type TargetResult } from './report/report.ts';
 import { summarizeProfile, type CpuProfile } from './report/summarize-profile.ts';
-import { coldTokenPool, hotSet, scenarios, type Scenario, type SetSpec } from './scenarios.ts';
+import { coldTokenPool, FIXED_RATE, hotSet, scenarios, type Scenario, type SetSpec } from './scenarios.ts';
+import { writeLines } from './lib/lines.ts';
+import { loopDelay } from './lib/loop-delay.ts';
 import { startBare } from './targets/bare.ts';
 import { startOpa } from './targets/opa.ts';
 import { startSidecar } from './targets/sidecar.ts';
@@ -49,6 +51,7 @@ const { values: args } = parseArgs({
     'base-port': { type: 'string', default: '18180' },
     'wait-quiet': { type: 'string' },
     'sidecar-node-args': { type: 'string' },
+    'many-subjects': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -69,6 +72,8 @@ const settings = {
   userinfo_latency_ms: Number(args['userinfo-latency-ms']),
   token_pool: quick ? 30_000 : 100_000,
   subjects: quick ? 10_000 : 100_000,
+  many_subjects: Number(args['many-subjects'] ?? (quick ? 20_000 : 1_000_000)),
+  fixed_rate_s: quick ? 4 : 8,
 };
 const basePort = Number(args['base-port']);
 const ports = { idp: basePort, sidecar: basePort + 1, opa: basePort + 2, bare: basePort + 3 };
@@ -76,7 +81,8 @@ const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 
 const pinning = choosePinning();
 const generator = chooseGenerator(args.generator);
-const selected = scenarios({ pool: settings.token_pool, subjects: settings.subjects }).filter(
+const sizes = { pool: settings.token_pool, subjects: settings.subjects, manySubjects: settings.many_subjects };
+const selected = scenarios(sizes).filter(
   (s) => !args.scenarios || args.scenarios.split(',').includes(s.name),
 );
 if (selected.length === 0) throw new Error(`no scenario matches --scenarios ${args.scenarios}`);
@@ -115,17 +121,20 @@ try {
   for (const spec of wanted.values()) {
     signed.set(spec.name, await tokenSet({ ...spec, issuer, audience: AUDIENCE }, key, join(BENCH, '.cache'), log));
   }
-  const tokensOf = (spec: SetSpec): string[] => signed.get(spec.name)!.slice(0, spec.count);
+  const tokensOf = (spec: SetSpec): string[] => {
+    const all = signed.get(spec.name)!.slice(0, spec.count);
+    return spec.stride && spec.stride > 1 ? all.filter((_, i) => i % spec.stride! === 0) : all;
+  };
   const fileOf = (spec: SetSpec): string => {
-    const file = join(work, `tokens-${spec.name}-${spec.count}.txt`);
-    if (!existsSync(file)) writeFileSync(file, `${tokensOf(spec).join('\n')}\n`);
+    const file = join(work, `tokens-${spec.name}-${spec.count}${spec.stride ? `-every-${spec.stride}` : ''}.txt`);
+    if (!existsSync(file)) writeLines(file, tokensOf(spec));
     return file;
   };
   /** The AuthZEN scenarios name each token's subject in the request: `<sub> <token>` lines. */
   const requestsFileOf = (s: Scenario, spec: SetSpec): string => {
     if (!s.authzen) return fileOf(spec);
     const file = join(work, `subjects-tokens-${spec.name}-${spec.count}.txt`);
-    if (!existsSync(file)) writeFileSync(file, `${tokensOf(spec).map((t) => `${subOf(t)} ${t}`).join('\n')}\n`);
+    if (!existsSync(file)) writeLines(file, tokensOf(spec).map((t) => `${subOf(t)} ${t}`));
     return file;
   };
 
@@ -139,9 +148,9 @@ try {
   log(`jose: ${JSON.stringify(reference)}`);
 
   // --- the scenarios -----------------------------------------------------------------------------
-  const startTarget = (name: TargetName, dir: string, cpuProfile?: StartOptions['cpuProfile'], grpc = false): Promise<Target> => {
+  const startTarget = (name: TargetName, dir: string, cpuProfile?: StartOptions['cpuProfile'], grpc = false, config?: Record<string, unknown>): Promise<Target> => {
     const nodeArgs = args['sidecar-node-args']?.split(' ').filter(Boolean);
-    const o: StartOptions = { root: ROOT, port: ports[name], issuer, audience: AUDIENCE, dir, cpu: pinning.target, cpuProfile, nodeArgs, grpcPort: grpc ? basePort + 4 : undefined };
+    const o: StartOptions = { root: ROOT, port: ports[name], issuer, audience: AUDIENCE, dir, cpu: pinning.target, cpuProfile, nodeArgs, grpcPort: grpc ? basePort + 4 : undefined, config };
     return name === 'sidecar' ? startSidecar(o) : name === 'opa' ? startOpa(o) : startBare(o);
   };
 
@@ -171,6 +180,9 @@ try {
   const measure = async (gen: Generator, t: Target, s: Scenario, dir: string, label: string): Promise<Measurement> => {
     const durationS = s.consumesTokens ? settings.cold_duration_s : settings.duration_s;
     const ui = await userinfoCalls();
+    // The sidecar's event-loop delay histogram (prom-client, perf_hooks.monitorEventLoopDelay) resets at each scrape.
+    const delay = s.loopDelay && t.name === 'sidecar' && t.wire === 'sidecar' ? t.url : undefined;
+    if (delay) await loopDelay(delay);
     const cpu = cpuSeconds(t.pid);
     const before = coreBusySeconds();
     const wallStart = performance.now();
@@ -179,6 +191,7 @@ try {
     const r = await runLoad(gen, { url: t.url, wire: t.wire, tokensFile: requestsFileOf(s, s.measure), authzen: s.authzen, connections: settings.connections, durationS, cpu: pinning.load, outFile: join(dir, `${t.name}-${label}.json`) });
     const targetCpu = cpuSeconds(t.pid) - cpu;
     const after = coreBusySeconds();
+    const lag = delay ? await loopDelay(delay) : undefined;
     // Core readings span the generator's start-up too (wrk formats every request first), so divide by wall time.
     const wallS = (performance.now() - wallStart) / 1000;
     const otherCpu = busyOf(after, pinning.target) - busy - targetCpu;
@@ -195,13 +208,32 @@ try {
       token_list_wraps: s.consumesTokens && t.name !== 'bare' ? r.wraps : 0,
       other_cpu_on_target_core: Number(Math.max(0, otherCpu / wallS).toFixed(2)),
       load_core_busy: Number(((busyOf(after, pinning.load) - loadBusy) / wallS).toFixed(2)),
+      ...(lag ? { loop_delay_p99_ms: lag.p99Ms, loop_delay_max_ms: lag.maxMs } : {}),
     };
     log(`  ${s.name} ${label} ${t.name}: ${Math.round(m.rps)} req/s, p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, p99.9 ${m.p999_ms} ms, ` +
-        `cpu ${m.cpu_cores} (others on its core ${m.other_cpu_on_target_core}; load core busy ${m.load_core_busy}), userinfo ${m.userinfo_calls}${m.errors ? `, ERRORS ${m.errors}` : ''}${m.token_list_wraps ? `, token list wrapped ${m.token_list_wraps}×` : ''}`);
+        `cpu ${m.cpu_cores} (others on its core ${m.other_cpu_on_target_core}; load core busy ${m.load_core_busy}), userinfo ${m.userinfo_calls}${lag ? `, loop delay p99 ${lag.p99Ms} ms max ${lag.maxMs} ms` : ''}${m.errors ? `, ERRORS ${m.errors}` : ''}${m.token_list_wraps ? `, token list wrapped ${m.token_list_wraps}×` : ''}`);
     return m;
   };
 
+  /**
+   * CPU time per decision at FIXED_RATE req/s (autocannon's overall rate; wrk has none): the target's CPU
+   * seconds over the requests answered. Rotates over the last tokens of the measured set, which the
+   * throughput run (shorter, from the start of the list) has not reached, so cold tokens stay cold.
+   */
+  const fixedRate = async (t: Target, s: Scenario, dir: string): Promise<Record<string, number>> => {
+    const all = tokensOf(s.measure);
+    const need = FIXED_RATE * settings.fixed_rate_s + 1000;
+    const file = join(dir, `${t.name}-fixed-rate-tokens.txt`);
+    writeLines(file, s.consumesTokens || s.fill ? all.slice(-Math.min(all.length, need)) : all);
+    const cpu = cpuSeconds(t.pid);
+    const r = await runLoad('autocannon', { url: t.url, wire: t.wire, tokensFile: file, connections: 10, durationS: settings.fixed_rate_s, rate: FIXED_RATE, cpu: pinning.load, outFile: join(dir, `${t.name}-fixed-rate.json`) });
+    const us = r.requests > 0 ? ((cpuSeconds(t.pid) - cpu) * 1e6) / r.requests : 0;
+    log(`  ${s.name} ${t.name} at ${FIXED_RATE} req/s: ${us.toFixed(0)} µs CPU per decision (${r.requests} requests, p99 ${r.p99Ms} ms)`);
+    return { cpu_us_per_decision_at_1k: Math.round(us), fixed_rate_rps: Math.round(r.rps), fixed_rate_p99_ms: r.p99Ms };
+  };
+
   const scenarioResults: Results['scenarios'] = {};
+  const profiles: Record<string, string> = {};
   for (const s of selected) {
     log(`scenario ${s.name}: ${s.description}`);
     const rounds = new Map<TargetName, Measurement[]>(s.targets.map((t) => [t, []]));
@@ -216,7 +248,10 @@ try {
       const running: Target[] = [];
       try {
         for (const name of s.targets) {
-          const t = await startTarget(name, dir, undefined, s.wire === 'grpc');
+          // A scenario that fills the caches is long: its measured run is also the profiled one (the profile covers the fill).
+          const profile = s.fill && name === 'sidecar' && !args['no-profile'] ? { dir: RESULTS, name: `sidecar-${s.name}.cpuprofile` } : undefined;
+          if (profile) mkdirSync(RESULTS, { recursive: true });
+          const t = await startTarget(name, dir, profile, s.wire === 'grpc', name === 'sidecar' ? s.sidecarConfig : undefined);
           children.push(t.child);
           running.push(t);
         }
@@ -233,6 +268,7 @@ try {
             log(`  ${t.name}: filled ${s.fill.count} subjects in ${f.seconds.toFixed(1)} s, RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB (${perSubjects.toFixed(0)} MB per 100,000)`);
           }
           rounds.get(name)!.push(await measure(s.wire ? 'extauthz' : generator.name, t, s, dir, `round${round + 1}`));
+          if (s.fixedRate && round === 0) extra.set(name, { ...extra.get(name), ...(await fixedRate(t, s, dir)) });
           if (s.name === 'cold-token' && name === 'sidecar') {
             // The machine's speed drifts (it is shared): measure the reference right next to the run it judges.
             const rate = joseRate(2)['jose_verify_per_s_64_in_flight']!;
@@ -248,6 +284,14 @@ try {
             // already gone
           }
           const info = await t.stop();
+          const raw = join(RESULTS, `sidecar-${s.name}.cpuprofile`);
+          if (t.name === 'sidecar' && s.fill && !args['no-profile'] && existsSync(raw)) {
+            const title =
+              `CPU profile of authz-sidecar, scenario ${s.name}: ${s.description}.\n` +
+              `node --cpu-prof over the whole process life of the measured run (start-up, priming, the fill, warm-up, the load); raw profile: bench/results/sidecar-${s.name}.cpuprofile (git-ignored).`;
+            writeFileSync(join(RESULTS, `profile-${s.name}.txt`), summarizeProfile(JSON.parse(readFileSync(raw, 'utf8')) as CpuProfile, title));
+            profiles[s.name] = `bench/results/profile-${s.name}.txt`;
+          }
           if (t.name === 'sidecar') {
             const e = extra.get('sidecar') ?? {};
             const add = (k: string): number => Number(e[k] ?? 0) + Number(info[k] ?? 0);
@@ -266,10 +310,9 @@ try {
   }
 
   // --- CPU profiles of the sidecar, in separate runs so profiling does not touch the numbers ---
-  const profiles: Record<string, string> = {};
   if (!args['no-profile']) {
     mkdirSync(RESULTS, { recursive: true });
-    for (const s of scenarios({ pool: settings.token_pool, subjects: settings.subjects }).filter((x) => ['hot', 'cold-token', 'roles-30000'].includes(x.name))) {
+    for (const s of scenarios(sizes).filter((x) => ['hot', 'cold-token', 'roles-30000'].includes(x.name))) {
       if (!wanted.has(s.measure.name)) continue;
       const dir = join(work, `profile-${s.name}`);
       mkdirSync(dir, { recursive: true });

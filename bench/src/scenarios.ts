@@ -6,6 +6,8 @@ export interface SetSpec {
   readonly name: string;
   readonly count: number;
   readonly subjectOf: (i: number) => string;
+  /** Use every `stride`-th token of the set's first `count` (a sample spread over all of them). */
+  readonly stride?: number;
 }
 
 export const HOT_SUBJECTS = 100;
@@ -13,6 +15,8 @@ export const hotSet = (): SetSpec => ({ name: 'hot-v1', count: HOT_SUBJECTS, sub
 export const rolesSet = (roles: number): SetSpec => ({ name: `roles-${roles}-v1`, count: 10, subjectOf: (i) => subjectName(roles, `r${i}`) });
 /** Fresh tokens for the hot subjects: every token new, every subject's claims already cached. */
 export const coldTokenPool = (count: number): SetSpec => ({ name: 'cold-token-v1', count, subjectOf: (i) => subjectName(10, `h${i % HOT_SUBJECTS}`) });
+/** The many-subjects scenario's own set (signed once, cached on disk by tokens/token-sets.ts). */
+export const manySubjectPool = (count: number): SetSpec => ({ name: 'many-subjects-v1', count, subjectOf: (i) => subjectName(10, `m${i}`) });
 /** One token per new subject: userinfo on each request. */
 export const uniqueSubjectPool = (count: number): SetSpec => ({ name: 'unique-subjects-v1', count, subjectOf: (i) => subjectName(10, `f${i}`) });
 
@@ -30,6 +34,15 @@ export interface Scenario {
   readonly consumesTokens?: boolean;
   /** Rounds for this scenario when fewer than the run's (filling 100,000 subjects is slow). */
   readonly maxRounds?: number;
+  /**
+   * Keys added to the sidecar's configuration file: only cache sizing, and the scenario's name must say so
+   * (every other scenario runs the sidecar in its default configuration).
+   */
+  readonly sidecarConfig?: Record<string, unknown>;
+  /** Also measure the CPU time per decision at a fixed rate (FIXED_RATE req/s): the number a CPU limit is sized with. */
+  readonly fixedRate?: boolean;
+  /** Read the sidecar's event-loop delay (p99, max) over the measured run (from its /metrics). */
+  readonly loopDelay?: boolean;
   /** AuthZEN instead of /authorize: evaluations per request (1: `/access/v1/evaluation`, more: `/access/v1/evaluations`). */
   readonly authzen?: number;
   /**
@@ -42,12 +55,26 @@ export interface Scenario {
 export interface ScenarioSizes {
   readonly pool: number;
   readonly subjects: number;
+  /** Subjects of the many-subjects scenario (1,000,000 in a full run). */
+  readonly manySubjects: number;
 }
+
+/** Requests per second of the fixed-rate CPU measurement. */
+export const FIXED_RATE = 1000;
+
+/** `1000000` → `1m`, `110000` → `110k`: scenario names carry their sizes. */
+export const short = (n: number): string => (n >= 1e6 ? `${+(n / 1e6).toFixed(1)}m` : n >= 1e3 ? `${+(n / 1e3).toFixed(1)}k` : String(n));
+
+/** Cache sizing for `n` subjects plus the hot ones: the defaults (100,000 entries, 256 MiB of claims) hold fewer. */
+const cachesFor = (n: number): { entries: number; config: Record<string, unknown> } => {
+  const entries = Math.ceil((n * 1.1) / 1000) * 1000;
+  return { entries, config: { token: { cacheMaxEntries: entries }, claims: { cacheMaxEntries: entries, cacheMaxBytes: Math.max(268435456, entries * 2048) } } };
+};
 
 export function scenarios(sizes: ScenarioSizes): Scenario[] {
   const all: readonly TargetName[] = ['sidecar', 'opa', 'bare'];
   return [
-    { name: 'hot', description: `${HOT_SUBJECTS} subjects (10 roles each), one token each, repeating; claims cached`, targets: all, prime: hotSet(), measure: hotSet() },
+    { name: 'hot', description: `${HOT_SUBJECTS} subjects (10 roles each), one token each, repeating; claims cached`, targets: all, prime: hotSet(), measure: hotSet(), fixedRate: true, loopDelay: true },
     {
       name: 'cold-token',
       description: `a new token on every request for the ${HOT_SUBJECTS} hot subjects; their claims cached`,
@@ -55,6 +82,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       prime: hotSet(),
       measure: coldTokenPool(sizes.pool),
       consumesTokens: true,
+      fixedRate: true,
     },
     {
       name: 'cold-claims',
@@ -90,14 +118,38 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
       measure: hotSet(),
       wire: 'grpc' as const,
     },
-    {
-      name: 'subjects-100k',
-      description: `${sizes.subjects.toLocaleString('en-US')} distinct subjects cached, then load rotating over all of them`,
-      targets: ['sidecar', 'opa'] as const,
-      prime: hotSet(),
-      fill: uniqueSubjectPool(sizes.subjects),
-      measure: uniqueSubjectPool(sizes.subjects),
-      maxRounds: 1,
-    },
+    (() => {
+      const c = cachesFor(sizes.subjects);
+      return {
+        name: `subjects-${short(sizes.subjects)}-caches-${short(c.entries)}`,
+        description: `${sizes.subjects.toLocaleString('en-US')} distinct subjects cached, then load rotating over all of them; token and claims caches sized to ${c.entries.toLocaleString('en-US')} entries (default 100,000)`,
+        targets: ['sidecar', 'opa'] as const,
+        prime: hotSet(),
+        fill: uniqueSubjectPool(sizes.subjects),
+        measure: uniqueSubjectPool(sizes.subjects),
+        maxRounds: 1,
+        sidecarConfig: c.config,
+        loopDelay: true,
+      };
+    })(),
+    (() => {
+      // Stock OPA is left out: it held 1.8 GB per 100,000 subjects (bench/README.md), 18 GB here.
+      const c = cachesFor(sizes.manySubjects);
+      const stride = Math.max(1, Math.floor(sizes.manySubjects / 200_000));
+      return {
+        name: `subjects-${short(sizes.manySubjects)}-caches-${short(c.entries)}`,
+        description:
+          `${sizes.manySubjects.toLocaleString('en-US')} distinct subjects (10 roles each) cached, then load rotating over a sample spread over all of them (every ${stride}${stride === 1 ? 'st' : 'th'}); ` +
+          `token and claims caches sized to ${c.entries.toLocaleString('en-US')} entries (default 100,000), TTLs default (a token verified over 60 s ago is verified again)`,
+        targets: ['sidecar'] as const,
+        prime: hotSet(),
+        fill: manySubjectPool(sizes.manySubjects),
+        measure: { ...manySubjectPool(sizes.manySubjects), stride },
+        maxRounds: 1,
+        sidecarConfig: c.config,
+        fixedRate: true,
+        loopDelay: true,
+      };
+    })(),
   ];
 }

@@ -436,3 +436,20 @@ test_user_is_not_a_registered_client if {
 test_client_grants_overridable if {
 	authz.allow with input as as_service("billing", [], "POST", "/api/invoices") with data.authz.client_grants as {"billing": [{"methods": ["POST"], "path": "/api/invoices"}]}
 }
+
+# --------------------------------------------------------------------------------------
+# data.authz.authz_sidecar.relevant_roles: the sidecar hands the policy only these of a subject's
+# roles (src/policy/relevant-roles-of.ts). A role that grants but is missing there would never
+# reach the policy, so every granting role must be listed.
+
+test_relevant_roles_cover_every_granting_role if {
+	every role, _ in authz.role_grants {
+		role in authz.authz_sidecar.relevant_roles
+	}
+}
+
+test_relevant_roles_name_only_granting_roles if {
+	every role in authz.authz_sidecar.relevant_roles {
+		authz.role_grants[role]
+	}
+}

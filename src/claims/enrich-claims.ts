@@ -38,6 +38,13 @@ export interface EnrichOptions {
   readonly serviceClaim?: string | undefined;
 }
 
+/** The subject last merged for a cached verification, with what it was merged from (compared by identity). */
+interface Merged {
+  readonly claims: readonly Readonly<Record<string, unknown>>[];
+  readonly roles: readonly string[];
+  readonly subject: Subject;
+}
+
 export type ClaimsEnricher = (token: string, verified: VerifiedToken) => Promise<Enriched>;
 
 /**
@@ -47,7 +54,14 @@ export type ClaimsEnricher = (token: string, verified: VerifiedToken) => Promise
  * that introspection verified reuses that answer. The merge rules are in merge-claims.ts.
  */
 export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
+  const merged = new WeakMap<object, Merged>();
+  const fromToken = new WeakMap<object, Subject>();
   return async (token, { payload }) => {
+    // A cached verification is one frozen payload for all its requests (src/token/verified-token-cache.ts): its
+    // subject is built once and kept frozen, so later stages can memoise on it (relevant roles, input encoding).
+    const cachedPayload = Object.isFrozen(payload);
+    const known = cachedPayload ? fromToken.get(payload) : undefined;
+    if (known !== undefined) return { subject: known, source: 'token', cache: 'none' };
     const tokenRoles = readRoles(payload, options.roleClaims);
     const client = options.serviceClaim === undefined ? undefined : payload[options.serviceClaim];
     // A service's own token names no user: userinfo has nothing to say about it, so nothing is fetched.
@@ -56,7 +70,11 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
     }
     const pre = introspectionOf(payload);
     const needed = options.enrich === 'always' || (options.enrich === 'when-missing' && tokenRoles === undefined);
-    if (!needed && !pre) return { subject: { ...payload, roles: tokenRoles ?? [], kind: 'user' }, source: 'token', cache: 'none' };
+    if (!needed && !pre) {
+      const subject: Subject = { ...payload, roles: tokenRoles ?? [], kind: 'user' };
+      if (cachedPayload) fromToken.set(payload, Object.freeze(subject));
+      return { subject, source: 'token', cache: 'none' };
+    }
 
     if (typeof payload['sid'] === 'string') options.cache.noteSession(payload['sid'], subjectId(payload.iss, payload.sub));
     const todo = needed ? options.sources.filter((s) => !(pre && s.name === 'introspection')) : [];
@@ -67,8 +85,16 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
     }
     const results: SourceResult[] = [...(pre ? [pre] : []), ...settled.map((r) => (r as PromiseFulfilledResult<SourceResult>).value)];
     const roles = mergeRoles(tokenRoles, results.map((r) => r.roles), options.roleMerge);
-    // `kind` is set last: neither the token nor the IdP's answer may claim to be a service.
-    const subject = { ...mergeClaims(payload, results.map((r) => r.claims), roles, options.merge), kind: 'user' } as Subject;
+    const claims = results.map((r) => r.claims);
+    let subject: Subject;
+    const last = cachedPayload ? merged.get(payload) : undefined;
+    if (last !== undefined && last.roles === roles && last.claims.length === claims.length && last.claims.every((c, i) => c === claims[i])) {
+      subject = last.subject;
+    } else {
+      // `kind` is set last: neither the token nor the IdP's answer may claim to be a service.
+      subject = { ...mergeClaims(payload, claims, roles, options.merge), kind: 'user' } as Subject;
+      if (cachedPayload) merged.set(payload, { claims, roles, subject: Object.freeze(subject) });
+    }
     const stale = results.find((r) => r.outcome === 'stale');
     return {
       subject,

@@ -3,6 +3,7 @@ import type { VerifiedToken } from '../token/verify-token.ts';
 import { claimsCacheKey, subjectId, tokenKey, type CacheOutcome, type ClaimsCache } from './claims-cache.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { readRoles, type RoleClaim } from './role-claims.ts';
+import { createRoleInterner } from './intern-roles.ts';
 import type { ClaimsClient, FetchedClaims } from './userinfo-client.ts';
 import type { ProcessLog } from '../lib/process-log.ts';
 
@@ -62,19 +63,31 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
   const now = options.now ?? Date.now;
   const { cache } = options;
   const answered = new Set<SourceName>();
+  const interner = createRoleInterner();
+  // A cached verification hands every request with its token the same frozen payload
+  // (src/token/verified-token-cache.ts, keyed by the whole token): the token's hash and the subject's
+  // claims key are computed once per payload, not per request.
+  const keysOf = new WeakMap<object, { hash: string; claims: string | undefined }>();
   return async (source, token, payload) => {
-    const hash = tokenKey(token);
+    let keys = payload ? keysOf.get(payload) : undefined;
+    if (keys === undefined) {
+      keys = { hash: tokenKey(token), claims: payload ? claimsCacheKey(payload) : undefined };
+      if (payload && Object.isFrozen(payload)) keysOf.set(payload, keys);
+    }
+    const hash = keys.hash;
     const refusalKey = `refused:${source.name}:${hash}`;
     const refused = cache.refusal(refusalKey);
     if (refused) throw new SidecarError(refused.code, `${refused.message} (remembered refusal)`, { expose: refused.expose });
-    const key = source.name === 'userinfo' && payload ? `userinfo:${claimsCacheKey(payload)}` : `${source.name}:${hash}`;
+    const key = source.name === 'userinfo' && payload ? `userinfo:${keys.claims}` : `${source.name}:${hash}`;
     try {
       const r = await cache.getOrLoad(
         key,
         async () => {
           const { claims, bytes } = await source.fetch(token);
           check(source.name, claims, payload, options.issuer);
-          const roles = readRoles(claims, options.roleClaims);
+          interner.claims(claims, options.roleClaims);
+          const read = readRoles(claims, options.roleClaims);
+          const roles = read && interner.list(read);
           if (!answered.has(source.name)) {
             answered.add(source.name);
             if (roles === undefined) warnNoRoleClaims(options, source.name, claims);

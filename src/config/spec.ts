@@ -39,7 +39,7 @@ export const SPEC = {
     cookie: optional(text(), { reload: true,
         description: 'Name of a cookie that may carry the bearer token on `/authorize` and forward-auth, for browser-facing services, when the request has no Authorization header (both, with different tokens, is 400). A cookie is sent by the browser on cross-site requests too: use it only with `SameSite=Lax` or `Strict`, `Secure` and `HttpOnly` on the cookie, and let the policy refuse unsafe methods without a CSRF check (docs/service-to-service.md#tokens-in-a-cookie). Off when unset.' }),
     cacheMaxEntries: key(int(1, 10000000), { default: 100000, reload: true,
-        description: 'Most verified tokens remembered; when full, further tokens are verified every time until entries expire.' }),
+        description: 'Most verified tokens remembered; when full, the least recently used one is forgotten (its token is verified again when it returns). Expired entries are dropped when met, never by a walk over the whole cache.' }),
   },
   jwks: {
     timeoutMs: key(int(100, 60000), { default: 5000,
@@ -127,7 +127,7 @@ export const SPEC = {
     entrypoint: key(text(), { default: 'authz/decision', env: 'AUTHZ_ENTRYPOINT', reload: true,
         description: 'Entrypoint evaluated for `/authorize`; it returns a boolean or `{allow, reasons}`.' }),
     relevantRoles: optional(text(), { 
-        description: 'A path into the bundle\'s data (for example `authz/role_grants`) whose keys (object) or items (array) are the only roles the policy grants on. When set, `input.subject.roles` holds only those of the subject\'s roles and the raw role claims (`claims.roleClaims`) are left out of the subject, so a user with 30,000 roles costs the policy what a user with 10 does. Unset: the policy sees every role.' }),
+        description: 'Which of a subject\'s roles the policy sees. Unset (the default): the bundle\'s own declaration, `data.<package>.authz_sidecar.relevant_roles` (a list of role names, package of `policy.entrypoint`; the sample policy has one), narrows `input.subject.roles` to those roles and leaves every other claim alone; a bundle without it sees every role. Set to a path into the bundle\'s data (for example `authz/role_grants`) whose keys (object) or items (array) are the only roles the policy grants on: `input.subject.roles` holds only those and the raw role claims (`claims.roleClaims`) are left out of the subject too. `*`: the policy sees every role, whatever the bundle declares. Either way a user with 30,000 roles costs the policy what a user with 10 does; decision events say so in `roles_filter`.' }),
     watch: key(bool(), { default: true, reload: true,
         description: 'Reload the bundle when the file changes.' }),
     memoryInitialPages: key(int(2, 65536), { default: 32, reload: true,

@@ -56,6 +56,13 @@ export interface DecisionEventV1 {
    */
   readonly claims: { readonly source: string | null; readonly cache: string | null; readonly stale_reason?: string };
   readonly timings_us: { readonly verify: number; readonly claims: number; readonly policy: number; readonly total: number };
+  /**
+   * Set when the policy saw only the bundle's relevant roles of the subject (src/policy/relevant-roles-of.ts):
+   * `from` the data path that lists them (`data.authz.authz_sidecar.relevant_roles`), `kind` `declared` (by
+   * the bundle, the default) or `configured` (`policy.relevantRoles`), and how many roles the subject
+   * `held` before narrowing. The roles considered are `input.subject.roles`.
+   */
+  readonly roles_filter?: { readonly from: string; readonly kind: 'declared' | 'configured'; readonly held: number };
   /** Set when the decision failed (a deny): the stable error code. */
   readonly error?: { readonly code: string; readonly message: string };
   /** The trace id of an incoming W3C `traceparent` header. */

@@ -3,6 +3,7 @@ import { silentLog, type ProcessLog } from '../lib/process-log.ts';
 import { DECISION_EVENT_VERSION, type DecisionEventDraft } from './decision-event.ts';
 import { compileMasks, maskEvent, type CompiledMasks, type MaskPolicy } from './mask-event.ts';
 import { SidecarError } from '../errors/sidecar-error.ts';
+import { stringifyMembers } from '../lib/frozen-json.ts';
 import { OK, statusOf, type Component, type ComponentStatus } from '../lib/component.ts';
 import { createFileSink, type FileSink, type FileSinkStats } from './file-sink.ts';
 import { createStreamSink, type StreamSink, type StreamSinkStats } from './stream-sink.ts';
@@ -57,6 +58,13 @@ export interface DecisionLogger extends Component {
   readonly stats: DecisionLogStats;
 }
 
+/**
+ * Stands for the input while the rest of an event is serialised; random per process, so no value an
+ * event carries (those before `input` are ours: decision id, bundle revision, entrypoint) can match it.
+ */
+const INPUT_MARKER = `input-${randomUUID()}`;
+const MARKER_JSON = JSON.stringify(INPUT_MARKER);
+
 const NO_MASKING: CompiledMasks = compileMasks({ erase: [], mask: [], eraseTokens: true });
 /** Events masked and serialised per turn of the event loop, so a backlog cannot starve requests... */
 const BATCH_EVENTS = 512;
@@ -110,9 +118,14 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
   const serialise = (draft: DecisionEventDraft, maskPolicy: MaskPolicy | undefined): string => {
     const m = maskEvent(draft as unknown as Record<string, unknown>, masking, maskPolicy);
     let error = m.error;
+    // The input is written by stringifyMembers (a cached subject's text is remembered, src/lib/frozen-json.ts)
+    // and put in place of a marker, so the line is byte for byte what JSON.stringify would write.
+    const input = m.event['input'];
+    const spliced = input !== null && typeof input === 'object' && !Array.isArray(input);
     const event = (extra: Record<string, unknown>): Record<string, unknown> => ({
       schema_version: DECISION_EVENT_VERSION,
       ...m.event,
+      ...(spliced ? { input: INPUT_MARKER } : {}),
       labels,
       ...(m.erased.length > 0 ? { erased: m.erased } : {}),
       ...(m.masked.length > 0 ? { masked: m.masked } : {}),
@@ -121,6 +134,10 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
     let json: string;
     try {
       json = JSON.stringify(event(error ? { mask_error: error } : {}));
+      if (spliced) {
+        const at = json.indexOf(MARKER_JSON);
+        json = `${json.slice(0, at)}${stringifyMembers(input)}${json.slice(at + MARKER_JSON.length)}`;
+      }
     } catch (err) {
       // A deeply nested or otherwise unserialisable input: the decision is still recorded, without it.
       error = `input could not be serialised: ${(err as Error).message}`;

@@ -139,10 +139,25 @@ function checked(kind: Op['kind'], pointer: string, value: unknown, onlyIfPresen
   return { kind, pointer, parts: parsePointer(pointer)!, value, onlyIfPresent };
 }
 
+/**
+ * Frozen objects a scrub found nothing in: a cached subject is the same frozen object on every
+ * decision (src/claims/enrich-claims.ts), so it is walked once. What a scrub finds does not depend
+ * on where the object is, only on its contents, and the sidecar freezes only what it never changes
+ * again, members included (src/lib/frozen-json.ts).
+ */
+const clean = new WeakSet<object>();
+
 /** Removes credential-named members and credential-shaped strings; array elements are masked so indexes stay. */
 function scrub(node: unknown, path: (string | number)[], erased: string[], masked: string[], depth: number): unknown {
+  if (node === null || typeof node !== 'object' || clean.has(node)) return node;
+  const found = erased.length + masked.length;
+  const out = scrubWalk(node, path, erased, masked, depth);
+  if (out === node && erased.length + masked.length === found && Object.isFrozen(node)) clean.add(node);
+  return out;
+}
+
+function scrubWalk(node: object, path: (string | number)[], erased: string[], masked: string[], depth: number): unknown {
   if (depth > MAX_DEPTH) throw new TooDeep();
-  if (node === null || typeof node !== 'object') return node;
   if (Array.isArray(node)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < node.length; i++) {

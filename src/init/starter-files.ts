@@ -38,7 +38,10 @@ function dataJson(routes: readonly RouteGrant[]): string {
   const roles = Object.entries(roleGrants(routes)).map(
     ([role, grants]) => `    ${JSON.stringify(role)}: [\n${grants.map((g) => `      {"methods": [${g.methods.map((m) => JSON.stringify(m)).join(', ')}], "path": ${JSON.stringify(g.path)}}`).join(',\n')}\n    ]`,
   );
-  return `{\n  "role_grants": {\n${roles.join(',\n')}\n  },\n  "group_roles": {}\n}\n`;
+  // authz_sidecar.relevant_roles: the roles the sidecar hands the policy (src/policy/relevant-roles-of.ts); the
+  // granting roles, as the sample policy's test requires.
+  const relevant = Object.keys(roleGrants(routes)).map((r) => JSON.stringify(r)).join(', ');
+  return `{\n  "role_grants": {\n${roles.join(',\n')}\n  },\n  "group_roles": {},\n  "authz_sidecar": {\n    "relevant_roles": [${relevant}]\n  }\n}\n`;
 }
 
 function configFile(a: StarterAnswers): string {
@@ -101,6 +104,17 @@ function policyTests(routes: readonly RouteGrant[]): string {
     }
     out.push('', `# ${r.methods.join(',')} ${r.path} for role ${r.role}`, `test_${name} if {`, ...lines, '}');
   });
-  out.push('', 'test_unknown_role_denied if {', `\tnot authz.allow with input as with_roles(["no-such-role"], "GET", ${q(samplePath(routes[0]?.path ?? '/'))})`, '}', '');
+  out.push('', 'test_unknown_role_denied if {', `\tnot authz.allow with input as with_roles(["no-such-role"], "GET", ${q(samplePath(routes[0]?.path ?? '/'))})`, '}');
+  // The sidecar hands the policy only the roles in authz_sidecar.relevant_roles: one missing there never grants.
+  out.push(
+    '',
+    '# data.authz.authz_sidecar.relevant_roles: the sidecar passes only these roles to the policy; list every granting role.',
+    'test_relevant_roles_cover_every_granting_role if {',
+    '\tevery role, _ in authz.role_grants {',
+    '\t\trole in object.get(authz, ["authz_sidecar", "relevant_roles"], [])',
+    '\t}',
+    '}',
+    '',
+  );
   return out.join('\n');
 }

@@ -3,6 +3,10 @@ import type { Bundle } from './read-bundle.ts';
 import { HOST_BUILTINS, UNSUPPORTED_BUILTINS } from './builtins/host-builtins.ts';
 import { newEvalContext } from './builtins/eval-context.ts';
 import { loadWasmPolicy, type WasmPolicy } from './wasm/load-wasm-policy.ts';
+import { relevantRolesOf, type RelevantRoles } from './relevant-roles-of.ts';
+import { stringifyMembers } from '../lib/frozen-json.ts';
+
+const utf8 = new TextEncoder();
 
 export interface PolicyResult {
   readonly allow: boolean;
@@ -13,10 +17,13 @@ export interface PolicyEngine {
   readonly revision: string;
   readonly entrypoints: readonly string[];
   /**
-   * The only roles the policy can grant on (`policy.relevantRoles`): the keys or items of that
-   * bundle data. Undefined when not configured: the policy sees every role.
+   * The only roles the policy can grant on: the bundle's `data.<package>.authz_sidecar.relevant_roles`,
+   * or the data path in `policy.relevantRoles` (see relevant-roles-of.ts). Undefined when neither
+   * (or `policy.relevantRoles: "*"`): the policy sees every role.
    */
   readonly relevantRoles: ReadonlySet<string> | undefined;
+  /** Where `relevantRoles` came from (`data.authz.authz_sidecar.relevant_roles`) and how (declared by the bundle, or configured). */
+  readonly relevantRolesSource: Omit<RelevantRoles, 'names'> | undefined;
   /** Builtins the policy imports from the host (all supported, or the bundle was refused). */
   readonly builtins: readonly string[];
   /** Evaluates the configured entrypoint; deny unless the policy says exactly `true`. */
@@ -32,7 +39,10 @@ export interface PolicyEngine {
 
 export interface EngineOptions {
   readonly entrypoint: string;
-  /** A data path (`authz/role_grants`) whose keys or string items are the roles the policy uses. */
+  /**
+   * `policy.relevantRoles`: a data path (`authz/role_grants`) whose keys or string items are the roles
+   * the policy uses, or `*` for every role; unset: the bundle's own declaration, if any.
+   */
   readonly relevantRoles?: string | undefined;
   readonly memoryInitialPages: number;
   readonly memoryMaxPages: number;
@@ -72,12 +82,12 @@ export async function createPolicyEngine(bundle: Bundle, options: EngineOptions)
   const entrypoints = Object.keys(policy.entrypoints);
   if (!entrypoints.includes(options.entrypoint)) throw new SidecarError('bundle_error', missingEntrypoint(options.entrypoint, entrypoints), { expose: true });
   const entrypointId = policy.entrypoints[options.entrypoint]!;
-  const relevantRoles = options.relevantRoles === undefined ? undefined : roleNamesAt(bundle.data, options.relevantRoles);
+  const relevant = relevantRolesOf(bundle.data, options.entrypoint, options.relevantRoles);
 
   const evaluate = (input: unknown, id: number): unknown => {
     let resultSet: { result?: unknown }[];
     try {
-      resultSet = policy.evaluate(input, id, newEvalContext());
+      resultSet = input === undefined ? policy.evaluate(input, id, newEvalContext()) : policy.evaluateEncoded(utf8.encode(stringifyMembers(input) ?? ''), id, newEvalContext());
     } catch (err) {
       // opa_abort (conflicts, errors in strict builtins) and memory exhaustion (RangeError).
       throw new SidecarError('policy_error', `policy evaluation failed: ${err instanceof Error ? err.message : String(err)}`, {
@@ -89,7 +99,8 @@ export async function createPolicyEngine(bundle: Bundle, options: EngineOptions)
 
   return {
     revision: bundle.manifest.revision,
-    relevantRoles,
+    relevantRoles: relevant?.names,
+    relevantRolesSource: relevant && { from: relevant.from, kind: relevant.kind },
     entrypoints,
     builtins: policy.builtins,
     decide(input) {
@@ -117,19 +128,6 @@ export function interpret(result: unknown): PolicyResult {
     return { allow: r.allow === true, reasons };
   }
   return { allow: false, reasons: undefined };
-}
-
-/** The role names at a data path: an object's keys or an array's strings. */
-function roleNamesAt(data: unknown, path: string): ReadonlySet<string> {
-  let cur: unknown = data;
-  for (const part of path.split(/[/.]/).filter(Boolean)) {
-    cur = cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, part) ? (cur as Record<string, unknown>)[part] : undefined;
-  }
-  if (Array.isArray(cur)) return new Set(cur.filter((r): r is string => typeof r === 'string'));
-  if (cur !== null && typeof cur === 'object') return new Set(Object.keys(cur));
-  throw new SidecarError('bundle_error', `policy.relevantRoles names data.${path.replace(/\//g, '.')}, which this bundle does not have as an object or array`, {
-    expose: true,
-  });
 }
 
 /**

@@ -126,4 +126,16 @@ describe('claims cache', () => {
     assert.equal(cache.peekSubject('bob'), undefined);
     cache.close();
   });
+
+  it('sweeps expired entries a bounded slice at a time, and keeps the fresh ones', async () => {
+    const c = clock();
+    const cache = createClaimsCache({ maxEntries: 20_000, maxBytes: 1e12, staleIfErrorSeconds: 0, now: c.now, sweepIntervalMs: 5 });
+    for (let i = 0; i < 12_000; i++) await cache.getOrLoad(`old${i}`, async () => loaded(`o${i}`, { ttlSeconds: 10 }));
+    c.t += 11_000;
+    for (let i = 0; i < 100; i++) await cache.getOrLoad(`new${i}`, async () => loaded(`n${i}`, { ttlSeconds: 60 }));
+    while (cache.stats.expired < 12_000) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(cache.stats.entries, 100, 'only the fresh entries are left');
+    assert.equal((await cache.getOrLoad('new7', async () => assert.fail('new7 is fresh'))).outcome, 'hit');
+    cache.close();
+  });
 });

@@ -119,6 +119,28 @@ describe('when-missing', () => {
     assert.equal(calls.length, 1);
   });
 
+  test('a cached verification (frozen payload) gets the same frozen subject on each hit, rebuilt when its claims change', async () => {
+    let name = 'Alice';
+    const { client } = fakeUserinfo(() => ({ sub: 'alice', roles: ['orders-viewer'], name }));
+    const enrich = enricher({ userinfo: client, cacheTtlSeconds: 60 });
+    const v = verified();
+    Object.freeze(v.payload);
+    const first = await enrich(TOKEN, v);
+    const second = await enrich(TOKEN, v);
+    assert.equal(second.cache, 'hit');
+    assert.equal(second.subject, first.subject);
+    assert.ok(Object.isFrozen(second.subject));
+    name = 'Alice B.';
+    enrich.advance(61_000); // the claims expire; the token is still valid
+    const third = await enrich(TOKEN, v);
+    assert.equal(third.cache, 'miss');
+    assert.notEqual(third.subject, first.subject);
+    assert.equal(third.subject['name'], 'Alice B.');
+    const unfrozen = await enrich(TOKEN, verified());
+    assert.notEqual(unfrozen.subject, third.subject, 'a payload that is not a cached verification gets its own subject');
+    assert.deepEqual(unfrozen.subject, third.subject);
+  });
+
   test('tokens with another scope or client do not share cached claims', async () => {
     const { client, calls } = fakeUserinfo({ sub: 'alice', roles: ['r'] });
     const enrich = enricher({ userinfo: client });

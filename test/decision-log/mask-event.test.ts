@@ -46,6 +46,33 @@ describe('masking', () => {
     assert.equal((m.event['input'] as any).request.method, 'GET');
   });
 
+  it('a frozen (cached) subject is scrubbed on every event: one with a credential in it is cleaned each time, a clean one stays as it is', () => {
+    const dirty = Object.freeze({ sub: 'bob', roles: Object.freeze(['r']), note: JWT });
+    const tidy = Object.freeze({ sub: 'bob', roles: Object.freeze(['r']) });
+    for (let i = 0; i < 3; i++) {
+      const m = maskEvent(withInput({ subject: dirty, request: { method: 'GET', path: '/x' } }), DEFAULTS);
+      assert.equal((m.event['input'] as any).subject.note, undefined, `event ${i}`);
+      assert.deepEqual(m.erased, ['/input/subject/note']);
+      const c = maskEvent(withInput({ subject: tidy, request: { method: 'GET', path: '/x', query: { access_token: [JWT] } } }), DEFAULTS);
+      assert.equal((c.event['input'] as any).subject, tidy, 'nothing to mask: the same object');
+      assert.deepEqual(c.erased, ['/input/request/query/access_token']);
+    }
+  });
+
+  it('the logger writes a frozen subject from its remembered JSON, byte for byte as JSON.stringify would', async () => {
+    const file = join(tempDir(), 'decisions.log');
+    const log = createDecisionLogger({ target: file, bufferEvents: 10, masking: DEFAULTS });
+    await log.start();
+    const subject = Object.freeze({ sub: 'bob', name: 'B\u00f6b "the" <builder>', roles: Object.freeze(['r', 'é']) });
+    log.log(draft(0, { input: { subject, request: { method: 'GET', path: '/x' } } }));
+    log.log(draft(1, { input: { subject: { ...subject }, request: { method: 'GET', path: '/x' } } }));
+    await log.stop();
+    const [a, b] = readFileSync(file, 'utf8').split('\n');
+    const inputOf = (line: string) => JSON.stringify(JSON.parse(line).input);
+    assert.equal(inputOf(a!), inputOf(b!));
+    assert.ok(a!.includes(JSON.stringify({ subject, request: { method: 'GET', path: '/x' } })), a);
+  });
+
   it('masks configured pointers only where present, escapes ~1 and ~0, and leaves other values alone', () => {
     const input = { subject: { sub: 'bob', 'a/b': 'secret', 'c~d': 'x' }, context: { ip: '10.0.0.7' } };
     const m = maskEvent(withInput(input), compileMasks({ erase: ['/input/subject/c~0d'], mask: ['/input/context/ip', '/input/subject/a~1b', '/input/nope/deeper'], eraseTokens: false }));

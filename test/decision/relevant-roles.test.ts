@@ -9,9 +9,10 @@ import { SidecarError } from '../../src/errors/sidecar-error.ts';
 import type { Subject } from '../../src/claims/enrich-claims.ts';
 import { SAMPLE_BUNDLE } from '../helpers/bundles.ts';
 
-const engineWith = (relevant: string[] | undefined) => ({ relevantRoles: relevant && new Set(relevant) }) as unknown as PolicyEngine;
+const engineWith = (relevant: string[] | undefined, kind: 'declared' | 'configured' = 'configured') =>
+  ({ relevantRoles: relevant && new Set(relevant), relevantRolesSource: relevant && { from: 'data.x', kind } }) as unknown as PolicyEngine;
 
-describe('subject filter (policy.relevantRoles)', () => {
+describe('subject filter (relevant roles)', () => {
   const roles = ['orders-viewer', ...Array.from({ length: 30_000 }, (_, i) => `api-${i}-reader`)];
   const subject = { sub: 's', iss: 'i', roles, realm_access: { roles, other: 1 }, name: 'n' } as unknown as Subject;
   const filter = createSubjectFilter(parseRoleClaims(['roles', 'realm_access.roles']));
@@ -23,6 +24,22 @@ describe('subject filter (policy.relevantRoles)', () => {
     assert.equal(out['name'], 'n');
     assert.equal(out.sub, 's');
     assert.equal((subject as any).realm_access.roles.length, 30_001, 'the cached subject is not modified');
+  });
+
+  it("with the bundle's own declaration, narrows roles only: raw claims (groups, role claims) stay for the policy", () => {
+    const out = filter(subject, engineWith(['admin', 'orders-viewer'], 'declared'));
+    assert.deepEqual(out.roles, ['orders-viewer']);
+    assert.equal((out as any).realm_access.roles.length, 30_001);
+    assert.equal(out['name'], 'n');
+  });
+
+  it('narrows a frozen (cached) subject once: the same subject in, the same narrowed subject out', () => {
+    const engine = engineWith(['orders-viewer'], 'declared');
+    const cached = Object.freeze({ ...subject });
+    const a = filter(cached, engine);
+    assert.equal(filter(cached, engine), a);
+    assert.ok(Object.isFrozen(a));
+    assert.notEqual(filter({ ...subject }, engine), a, 'a subject that could still change is narrowed each time');
   });
 
   it('filters a cached role list once per bundle (same list in, same list out)', () => {

@@ -60,7 +60,7 @@ describe('authz-sidecar init', () => {
 
     const opaTest = spawnSync(pinnedOpa(), ['test', join(r.dir, 'policy'), '-v'], { encoding: 'utf8' });
     assert.equal(opaTest.status, 0, opaTest.stdout + opaTest.stderr);
-    assert.match(opaTest.stdout, /PASS: 3\/3/);
+    assert.match(opaTest.stdout, /PASS: 4\/4/);
 
     buildBundle(join(r.dir, 'policy/authz'), join(r.dir, 'bundles/authz.tar.gz'), 'authz');
     const s = await spawnSidecar(['--config', 'authz-sidecar.yaml'], { AUTHZ_LISTEN: '127.0.0.1:0', AUTHZ_DECISION_LOG: 'none' }, { cwd: r.dir });
@@ -92,7 +92,7 @@ describe('authz-sidecar init', () => {
     writeFileSync(join(r.dir, 'policy/authz/data.json'), '{"role_grants": {}, "group_roles": {}}\n');
     const opaTest = spawnSync(pinnedOpa(), ['test', join(r.dir, 'policy')], { encoding: 'utf8' });
     assert.notEqual(opaTest.status, 0);
-    assert.match(opaTest.stdout, /FAIL: 2\/3/);
+    assert.match(opaTest.stdout, /FAIL: 2\/4/);
   });
 
   it('asks for what is missing, and re-asks an answer it cannot use', async () => {

@@ -65,14 +65,51 @@ describe('verified token cache', () => {
     assert.equal(calls.length, 2);
   });
 
-  it('stays bounded when full and still verifies new tokens', async () => {
+  it('stays bounded when full, evicting the least recently used verification', async () => {
     const { verify, calls } = counting(2_000);
     const cached = cacheVerifiedTokens(verify, { ttlSeconds: 60, maxEntries: 2, now: () => 1_000_000 });
     try {
-      for (const t of ['a', 'b', 'c', 'c']) assert.equal((await cached(`${t}.x.y`)).payload.sub, `${t}.x.y`);
-      assert.deepEqual(calls, ['a.x.y', 'b.x.y', 'c.x.y', 'c.x.y'], 'c did not fit: verified both times');
       await cached('a.x.y');
-      assert.equal(calls.length, 4, 'a is still cached');
+      await cached('b.x.y');
+      await cached('a.x.y'); // a is now the most recently used
+      await cached('c.x.y'); // evicts b
+      assert.equal(cached.size, 2);
+      await cached('a.x.y');
+      await cached('c.x.y');
+      assert.deepEqual(calls, ['a.x.y', 'b.x.y', 'c.x.y'], 'a and c were kept');
+      await cached('b.x.y');
+      assert.deepEqual(calls, ['a.x.y', 'b.x.y', 'c.x.y', 'b.x.y'], 'b was evicted: verified again');
+    } finally {
+      cached.close();
+    }
+  });
+
+  it('keys by the whole token: the same header and payload with another signature is verified again', async () => {
+    const { verify, calls } = counting(2_000);
+    const cached = cacheVerifiedTokens(verify, { ttlSeconds: 60, maxEntries: 10, now: () => 1_000_000 });
+    try {
+      await cached('h.p.sig1');
+      await cached('h.p.sig2');
+      assert.deepEqual(calls, ['h.p.sig1', 'h.p.sig2']);
+    } finally {
+      cached.close();
+    }
+  });
+
+  it('drops an expired entry when it is met, and shares one frozen result between requests', async () => {
+    const t = { now: 1_000_000 };
+    const { verify } = counting(5_000);
+    const cached = cacheVerifiedTokens(verify, { ttlSeconds: 10, maxEntries: 10, now: () => t.now });
+    try {
+      const a = await cached('a.b.c');
+      assert.equal(await cached('a.b.c'), a);
+      assert.ok(Object.isFrozen(a) && Object.isFrozen(a.payload) && Object.isFrozen(a.header));
+      assert.throws(() => {
+        (a.payload as { sub: string }).sub = 'admin';
+      }, TypeError);
+      t.now += 10_001; // past ttlSeconds, before exp
+      assert.notEqual(await cached('a.b.c'), a, 'verified again after the TTL');
+      assert.equal(cached.size, 1);
     } finally {
       cached.close();
     }

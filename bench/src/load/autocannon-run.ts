@@ -32,6 +32,8 @@ const result = await autocannon({
   connections: Number(env('BENCH_CONNECTIONS')),
   duration: Number(env('BENCH_DURATION_S')),
   timeout: 10,
+  // BENCH_RATE: requests per second over all connections (the fixed-rate CPU measurement); 0: as fast as answered.
+  ...(Number(process.env['BENCH_RATE'] ?? '0') > 0 ? { overallRate: Number(process.env['BENCH_RATE']) } : {}),
   requests: [
     {
       method: 'POST',

@@ -19,6 +19,8 @@ export interface LoadOptions {
   readonly outFile: string;
   /** AuthZEN evaluations per request (0: /authorize); the tokens file then holds `<sub> <token>` lines. */
   readonly authzen?: number;
+  /** A fixed overall rate in requests per second (autocannon only: wrk has no rate limit). */
+  readonly rate?: number;
 }
 
 export interface LoadResult {
@@ -77,7 +79,9 @@ export async function runLoad(generator: Generator, o: LoadOptions): Promise<Loa
     BENCH_URL: o.url,
     BENCH_CONNECTIONS: String(o.connections),
     BENCH_DURATION_S: String(o.durationS),
+    BENCH_RATE: String(o.rate ?? 0),
   };
+  if (o.rate && generator !== 'autocannon') throw new Error('a fixed rate needs autocannon');
   const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
   const [cmd, args] =
     generator === 'wrk'

@@ -19,6 +19,9 @@ export interface Measurement {
   readonly other_cpu_on_target_core: number;
   /** CPU (in cores) busy on the load generator's core (wrk, the IdP stand-in and anything else there). */
   readonly load_core_busy: number;
+  /** The sidecar's event-loop delay over the run (its /metrics; scenarios with `loopDelay`). */
+  readonly loop_delay_p99_ms?: number;
+  readonly loop_delay_max_ms?: number;
 }
 
 /** What latest.json holds per scenario and target: the median of the rounds, peak RSS over them. */
@@ -65,8 +68,8 @@ const median = (xs: readonly number[]): number => {
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
 export function aggregate(rounds: readonly Measurement[], peakRssMb: number, extra: Record<string, unknown> = {}): TargetResult {
-  const med = (k: keyof Measurement): number => median(rounds.map((r) => r[k]));
-  const sum = (k: keyof Measurement): number => rounds.reduce((a, r) => a + r[k], 0);
+  const med = (k: keyof Measurement): number => median(rounds.map((r) => r[k] ?? 0));
+  const sum = (k: keyof Measurement): number => rounds.reduce((a, r) => a + (r[k] ?? 0), 0);
   return {
     rps: Math.round(med('rps')),
     p50_ms: round(med('p50_ms'), 3),
@@ -80,6 +83,9 @@ export function aggregate(rounds: readonly Measurement[], peakRssMb: number, ext
     token_list_wraps: sum('token_list_wraps'),
     other_cpu_on_target_core: round(med('other_cpu_on_target_core'), 2),
     load_core_busy: round(med('load_core_busy'), 2),
+    ...(rounds.some((r) => r.loop_delay_max_ms !== undefined)
+      ? { loop_delay_p99_ms: median(rounds.map((r) => r.loop_delay_p99_ms ?? 0)), loop_delay_max_ms: Math.max(...rounds.map((r) => r.loop_delay_max_ms ?? 0)) }
+      : {}),
     ...extra,
     rounds,
   };
@@ -110,6 +116,43 @@ export function judge(s: Results['scenarios'], reference: Record<string, number>
       goals.push({ name: `p99 with ${Number(n).toLocaleString('en-US')} roles vs 10 roles`, goal: '≤ 1.5×', measured: `${x(q)} (${r.p99_ms} vs ${base.p99_ms} ms)`, met: q <= 1.5 });
     }
   }
+  const many = Object.entries(s).find(([n]) => /^subjects-\d+(\.\d+)?m-/.test(n));
+  if (many?.[1].sidecar && hot?.sidecar) {
+    const m = many[1].sidecar;
+    const q = m.p99_ms / hot.sidecar.p99_ms;
+    goals.push({ name: `${many[0]}: p99 vs hot p99`, goal: '≤ 2×', measured: `${x(q)} (${m.p99_ms} vs ${hot.sidecar.p99_ms} ms)`, met: q <= 2 });
+    if (typeof m['loop_delay_max_ms'] === 'number') {
+      goals.push({
+        name: `${many[0]}: longest event-loop delay (GC pauses included)`,
+        goal: '≤ 20 ms',
+        measured: `${m['loop_delay_max_ms']} ms (p99 ${String(m['loop_delay_p99_ms'])} ms; 10 ms sampling)`,
+        met: (m['loop_delay_max_ms'] as number) <= 20,
+      });
+    }
+    if (typeof m['rss_mb_per_100k_subjects'] === 'number') {
+      goals.push({ name: `${many[0]}: RSS per 100,000 cached subjects (10 roles)`, goal: '≤ 150 MB', measured: `${m['rss_mb_per_100k_subjects']} MB (${String(m['subjects'])} subjects filled; peak RSS ${m.rss_mb} MB)`, met: (m['rss_mb_per_100k_subjects'] as number) <= 150 });
+    }
+  }
+  const coldBare = s['cold-token']?.bare;
+  const rawVerify = reference['node_crypto_rsa_verify_per_s'];
+  if (s['cold-token']?.sidecar && coldBare && rawVerify) {
+    // A server doing only a raw crypto.verify per request pays bare node:http's cost plus one verification.
+    const floor = 1 / (1 / coldBare.rps + 1 / rawVerify);
+    const r = s['cold-token'].sidecar.rps / floor;
+    goals.push({
+      name: 'cold-token vs a server doing one raw crypto.verify per request (same core)',
+      goal: '≥ 50% (within 2×)',
+      measured: `${(100 * r).toFixed(0)}% (${s['cold-token'].sidecar.rps} req/s vs ${floor.toFixed(0)}: bare ${coldBare.rps} req/s with ${rawVerify} RSA-2048 verifications/s)`,
+      met: r >= 0.5,
+    });
+  }
+  for (const [name, sc] of Object.entries(s)) {
+    const cpu = sc.sidecar?.['cpu_us_per_decision_at_1k'];
+    if (typeof cpu === 'number') {
+      const peers = (['opa', 'bare'] as const).filter((t) => typeof sc[t]?.['cpu_us_per_decision_at_1k'] === 'number').map((t) => `${t === 'opa' ? 'stock OPA' : 'bare node:http'} ${String(sc[t]!['cpu_us_per_decision_at_1k'])} µs`);
+      goals.push({ name: `${name}: CPU per decision at 1,000 req/s`, goal: 'reported', measured: `${cpu} µs = ${(cpu / 1000).toFixed(2)} cores per 1,000 decisions/s${peers.length ? ` (${peers.join(', ')})` : ''}`, met: null });
+    }
+  }
   const cold = s['cold-token']?.sidecar;
   // Prefer the reference measured right after the cold-token runs (same machine state).
   const jose = (cold?.['jose_verify_per_s_adjacent'] as number | undefined) ?? reference['jose_verify_per_s_64_in_flight'];
@@ -122,7 +165,7 @@ export function judge(s: Results['scenarios'], reference: Record<string, number>
       met: r >= 0.8,
     });
   }
-  const mem = s['subjects-100k'];
+  const mem = Object.entries(s).find(([n]) => /^subjects-\d+(\.\d+)?k-/.test(n))?.[1];
   for (const t of ['sidecar', 'opa'] as const) {
     const m = mem?.[t];
     if (m && typeof m['rss_mb_per_100k_subjects'] === 'number') {
@@ -153,8 +196,8 @@ export function renderMarkdown(r: Results): string {
       `busy the load generator's core was (near 1 with a target under its core: the load side, not the target, set the pace). ` +
       `The machine was ${String(m['busy_cores_before_start'])} cores busy with other work just before the run.`,
     '',
-    '| scenario | target | req/s | p50 ms | p99 ms | p99.9 ms | CPU (cores) | peak RSS MB | sidecar/OPA req/s | sidecar/bare req/s | other load on its core | load core busy |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | target | req/s | p50 ms | p99 ms | p99.9 ms | CPU (cores) | CPU µs/decision at 1k/s | loop delay p99 / max ms | peak RSS MB | sidecar/OPA req/s | sidecar/bare req/s | other load on its core | load core busy |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const [name, targets] of Object.entries(r.scenarios)) {
     for (const t of ['sidecar', 'opa', 'bare'] as const) {
@@ -167,7 +210,7 @@ export function renderMarkdown(r: Results): string {
         t !== 'sidecar' || !other ? '' : other.rps === 0 ? '∞ (it answered none)' : `${(v.rps / other.rps).toFixed(2)}×`;
       const lat = (ms: number): string => (v.requests === 0 ? '—' : fmt(ms));
       lines.push(
-        `| ${t === 'sidecar' ? name : ''} | ${t === 'opa' ? 'stock OPA' : t === 'bare' ? 'bare node:http' : 'authz-sidecar'}${flags ? ` (${flags})` : ''} | ${v.rps} | ${lat(v.p50_ms)} | ${lat(v.p99_ms)} | ${lat(v.p999_ms)} | ${v.cpu_cores.toFixed(2)} | ${v.rss_mb.toFixed(0)} | ${ratio(targets.opa)} | ${ratio(targets.bare)} | ${v.other_cpu_on_target_core.toFixed(2)} | ${v.load_core_busy.toFixed(2)} |`,
+        `| ${t === 'sidecar' ? name : ''} | ${t === 'opa' ? 'stock OPA' : t === 'bare' ? 'bare node:http' : 'authz-sidecar'}${flags ? ` (${flags})` : ''} | ${v.rps} | ${lat(v.p50_ms)} | ${lat(v.p99_ms)} | ${lat(v.p999_ms)} | ${v.cpu_cores.toFixed(2)} | ${typeof v['cpu_us_per_decision_at_1k'] === 'number' ? String(v['cpu_us_per_decision_at_1k']) : ''} | ${typeof v['loop_delay_max_ms'] === 'number' ? `${String(v['loop_delay_p99_ms'])} / ${String(v['loop_delay_max_ms'])}` : ''} | ${v.rss_mb.toFixed(0)} | ${ratio(targets.opa)} | ${ratio(targets.bare)} | ${v.other_cpu_on_target_core.toFixed(2)} | ${v.load_core_busy.toFixed(2)} |`,
       );
     }
   }

@@ -13,16 +13,19 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
   const config = join(o.dir, 'sidecar.json');
   writeFileSync(
     config,
-    JSON.stringify({
-      audience: [o.audience],
-      // Room for the 100,000-subject scenario plus the warm-up subjects.
-      claims: { roleClaims: ['roles'], cacheMaxEntries: 200_000 },
-      // The sample policy grants only on the roles its data names (role_grants): the sidecar may
-      // hand it just those (docs/architecture.md). The peer gets every role.
-      policy: { relevantRoles: 'authz/role_grants' },
-      // The AuthZEN scenarios: the sample policy's route mapping answers (rego/authz/authzen.rego).
-      authzen: { enabled: true, entrypoint: 'authz/authzen/evaluation' },
-    }),
+    JSON.stringify(
+      merge(
+        {
+          audience: [o.audience],
+          // The default configuration: no cache sizing (a scenario that needs it says so in its name), and no
+          // policy.relevantRoles: the sample bundle declares its relevant roles itself
+          // (rego/authz/data.json, authz_sidecar.relevant_roles). The peer gets every role.
+          // The AuthZEN scenarios: the sample policy's route mapping answers (rego/authz/authzen.rego).
+          authzen: { enabled: true, entrypoint: 'authz/authzen/evaluation' },
+        },
+        o.config ?? {},
+      ),
+    ),
   );
   const decisionLog = join(o.dir, 'sidecar-decisions.log');
   const stderrFile = join(o.dir, 'sidecar.stderr.log');
@@ -72,6 +75,16 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
       return { exit: code, decisions_logged: stopped?.['decisions_logged'], decisions_dropped: stopped?.['decisions_dropped'] };
     },
   };
+}
+
+/** `base` with `extra`'s keys added, objects merged member by member. */
+function merge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const b = out[k];
+    out[k] = b && v && typeof b === 'object' && typeof v === 'object' && !Array.isArray(v) ? merge(b as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
 }
 
 export function tail(file: string, chars = 600): string {

@@ -33,6 +33,8 @@ export interface StartOptions {
   readonly nodeArgs?: readonly string[];
   /** Serve and be measured over Envoy's ext_authz gRPC on this port (sidecar only). */
   readonly grpcPort?: number | undefined;
+  /** Keys added to the sidecar's configuration file (a scenario's cache sizing; sidecar only). */
+  readonly config?: Record<string, unknown> | undefined;
   /** Write a V8 CPU profile here on exit (sidecar only). */
   readonly cpuProfile?: { dir: string; name: string } | undefined;
 }

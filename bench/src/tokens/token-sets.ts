@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { readLines, writeLines } from '../lib/lines.ts';
 import type { SigningKey } from './signing-key.ts';
 import type { SignJob } from './sign-worker.ts';
 
@@ -40,7 +41,7 @@ export async function tokenSet(spec: TokenSetSpec, key: SigningKey, cacheDir: st
   if (existsSync(file) && existsSync(metaFile)) {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as Meta;
     if (meta.issuer === spec.issuer && meta.audience === spec.audience && meta.kid === key.kid && meta.count >= spec.count && meta.exp - now > MIN_LEFT_S) {
-      const tokens = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+      const tokens = readLines(file);
       if (tokens.length >= spec.count) return tokens.slice(0, spec.count);
     }
   }
@@ -69,7 +70,7 @@ export async function tokenSet(spec: TokenSetSpec, key: SigningKey, cacheDir: st
   );
   const tokens = parts.flat();
   mkdirSync(dir, { recursive: true });
-  writeFileSync(file, `${tokens.join('\n')}\n`);
+  writeLines(file, tokens);
   writeFileSync(metaFile, JSON.stringify({ issuer: spec.issuer, audience: spec.audience, kid: key.kid, exp, count: tokens.length } satisfies Meta));
   log(`signed ${tokens.length} tokens for '${spec.name}' in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return tokens;
