@@ -15,6 +15,8 @@ import type { ClaimsClient } from '../claims/userinfo-client.ts';
 import { createCircuitBreaker, type BreakerStatus, type CircuitBreaker } from '../claims/circuit-breaker.ts';
 import { createClaimsFetcher } from '../claims/fetch-claims.ts';
 import { createSubjectLookup } from '../claims/subject-lookup.ts';
+import type { SharedClaimsTier } from '../claims/shared/shared-tier.ts';
+import { createIdpBudget } from '../claims/idp-budget.ts';
 import { connectClaimsSources, type ConnectedSources } from './connect-claims-sources.ts';
 
 /** Observation points for metrics; src/token and src/claims stay free of metrics code. */
@@ -22,6 +24,8 @@ export interface IdentityHooks {
   readonly wrapUserinfo?: (client: ClaimsClient) => ClaimsClient;
   readonly onJwksFetch?: (ok: boolean) => void;
   readonly onBreakerState?: (endpoint: string, to: 'closed' | 'open' | 'half-open') => void;
+  /** A call the IdP budget (claims.budget.*) did not let through. */
+  readonly onBudgetRefused?: (endpoint: string) => void;
 }
 
 export interface IdentityOptions {
@@ -31,6 +35,8 @@ export interface IdentityOptions {
   readonly log: ProcessLog;
   readonly now?: () => number;
   readonly hooks?: IdentityHooks;
+  /** The `claims_shared` component (a component of its own, started before this one), when `claims.shared.url` is set. */
+  readonly shared?: SharedClaimsTier | undefined;
 }
 
 /**
@@ -76,7 +82,19 @@ export function createIdentity(options: IdentityOptions): Identity {
       },
     });
   const breakers = { userinfo: breaker('userinfo'), introspection: breaker('introspection'), lookup: breaker('subject lookup') };
-  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims: options.claims.roleClaims, issuer: config.issuer, now, log });
+  const { shared } = options;
+  // An eviction announced by any replica (this one included) drops the subject from the local tier.
+  shared?.onEvict((subject) => cache.evictSubject(subject));
+  const { budget: b } = claimsConfig;
+  const budget = createIdpBudget({
+    endpoint: { perSecond: b.callsPerSecond, burst: b.burst },
+    subject: { perSecond: b.perSubjectPerMinute / 60, burst: b.perSubjectBurst },
+    maxSubjects: claimsConfig.cacheMaxEntries,
+    now,
+    shared,
+    onRefused: hooks.onBudgetRefused,
+  });
+  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims: options.claims.roleClaims, issuer: config.issuer, now, log, shared, budget });
   const lookupUrl = claimsConfig.subjectLookup.url;
   const lookup = lookupUrl
     ? createSubjectLookup({
@@ -140,6 +158,7 @@ export function createIdentity(options: IdentityOptions): Identity {
       cache,
       breakers: () => ({ userinfo: breakers.userinfo.status, introspection: breakers.introspection.status }),
       logoutVerifier: () => built?.logoutVerifier,
+      shared,
     }),
     async start() {
       // When discovery is done already (a reload), this builds at once, before the swap.
