@@ -68,7 +68,7 @@ async function startReplicas(idp: FleetIdp, shared: { url: string; key: string }
       AUTHZ_AUDIENCE: AUDIENCE,
       AUTHZ_LISTEN: `127.0.0.1:${port}`,
       AUTHZ_BUNDLE: join(ROOT, 'bundles/authz.tar.gz'),
-      AUTHZ_DECISION_LOG: '/dev/null',
+      AUTHZ_DECISION_LOG: 'stdout', // stdout goes to /dev/null (stdio 'ignore'): the records are written, then dropped by the OS
       AUTHZ_LOG_LEVEL: 'warn',
       ...(shared ? { AUTHZ_CLAIMS_SHARED_URL: shared.url, AUTHZ_CLAIMS_SHARED_KEY: shared.key } : {}),
     };

@@ -31,7 +31,7 @@ describe('fleet single-flight', { skip: skipWithoutRedis }, () => {
     const key = randomBytes(32).toString('base64');
     const messages: Promise<any>[] = [];
     for (let i = 0; i < REPLICAS; i++) {
-      const child = fork(REPLICA, [redis.url, key, `${idp.issuer}/userinfo`, token, idp.issuer], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(REPLICA, [redis.url, key, `${idp.issuer}/userinfo`, token, idp.issuer], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
       children.push(child);
       messages.push(new Promise((resolve, reject) => {
         child.once('message', resolve);

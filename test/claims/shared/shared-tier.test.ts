@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
-import { startFaultIdp, TEST_AUDIENCE, type FaultIdp } from '../../helpers/fault-idp.ts';
+import { faults, startFaultIdp, TEST_AUDIENCE, type FaultIdp } from '../../helpers/fault-idp.ts';
 import { startTestSidecar, type TestSidecar } from '../../helpers/test-sidecar.ts';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
-import { claimsCacheKey, subjectId } from '../../../src/claims/claims-cache.ts';
+import { claimsCacheKey, subjectId, tokenKey } from '../../../src/claims/claims-cache.ts';
 import { redisKeys } from '../../../src/claims/shared/redis-keys.ts';
 import { deriveSealKeys, sealEntry } from '../../../src/claims/shared/seal-entry.ts';
 
@@ -48,7 +48,7 @@ describe('the shared claims tier on a real redis-server', { skip: skipWithoutRed
     const sc = await startTestSidecar(idp.issuer, { audience: [TEST_AUDIENCE] });
     started.push(sc);
     const token = await idp.token({ sub: 'off-user' });
-    assert.equal((await sc.authorize(token, del)).status, 403);
+    assert.equal((await sc.authorize(token, del)).body.allow, false);
     assert.equal((sc.sidecar.current.status() as any).plugins.claims_shared, undefined);
     assert.equal(sc.sidecar.current.claimsShared, undefined);
     assert.deepEqual(await redis.admin.keys('*'), []);
@@ -75,6 +75,55 @@ describe('the shared claims tier on a real redis-server', { skip: skipWithoutRed
     assert.equal(counts(b).hit, 1);
     const ttl = await redis.admin.pttl(hash);
     assert.ok(ttl > 0, 'the subject key expires');
+  });
+
+  it("shares the IdP's refusal of a token (401) for claims.negativeTtlSeconds: another replica refuses without asking", async () => {
+    const a = await replica();
+    const b = await replica();
+    await until('connected', () => plugin(a).state === 'OK' && plugin(b).state === 'OK');
+    const token = await idp.token({ sub: 'refused-user' });
+    idp.userinfo = faults.status(401, '{"error":"invalid_token"}', 'application/json');
+    try {
+      const first = await a.authorize(token, del);
+      assert.equal(first.status, 401);
+      assert.equal(first.body.code, 'claims_rejected');
+      const calls = idp.calls.userinfo.get('refused-user');
+      const refusalKey = redisKeys(PREFIX).refusal(`refused:userinfo:${tokenKey(token)}`);
+      for (let i = 0; i < 100 && (await redis.admin.exists(refusalKey)) === 0; i++) await sleep(10);
+      assert.equal(await redis.admin.exists(refusalKey), 1, 'the refusal is in Redis, under a hash of the token');
+      const second = await b.authorize(token, del);
+      assert.equal(second.status, 401);
+      assert.equal(second.body.code, 'claims_rejected');
+      assert.equal(counts(b).refusal, 1, 'the refusal came from the shared tier');
+      assert.equal(idp.calls.userinfo.get('refused-user'), calls, 'no call from the second replica once the refusal was shared');
+    } finally {
+      idp.userinfo = undefined;
+    }
+  });
+
+  it('serves a shared entry past its TTL only while the IdP fails, inside the stale window ("cache":"stale")', async () => {
+    const over = { 'claims.cacheTtlSeconds': 1, 'claims.staleIfErrorSeconds': 60 };
+    const a = await replica(over);
+    const b = await replica(over);
+    await until('connected', () => plugin(a).state === 'OK' && plugin(b).state === 'OK');
+    idp.users.set('stale-user', { roles: ['admin'] });
+    const token = await idp.token({ sub: 'stale-user' });
+    assert.equal((await a.authorize(token, del)).body.allow, true);
+    const { hash, field } = whereIs(token);
+    for (let i = 0; i < 100 && (await redis.admin.hget(hash, field)) === null; i++) await sleep(10);
+    await sleep(1100); // past the 1 s TTL
+    idp.userinfo = faults.status(500);
+    try {
+      const res = await b.authorize(token, del);
+      assert.equal(res.body.allow, true);
+      const line = await b.decision(res.body.decision_id);
+      assert.equal(line.claims.cache, 'stale');
+      assert.match(line.claims.stale_reason, /userinfo/);
+    } finally {
+      idp.userinfo = undefined;
+    }
+    const fresh = await b.authorize(token, del);
+    assert.equal((await b.decision(fresh.body.decision_id)).claims.cache, 'miss', 'with the IdP back, a fresh answer, not the stale entry');
   });
 
   it('an entry rewritten without the fleet key (roles set to admin, or moved from another subject) is never served, is counted and turns the status WARN', async () => {
@@ -149,8 +198,9 @@ describe('the shared claims tier on a real redis-server', { skip: skipWithoutRed
   });
 
   it('Redis killed, paused (SIGSTOP), flushed, rewritten and restarted while requests flow: zero wrong allows, zero wrong denies', async () => {
-    // One local entry, so nearly every request goes down to the shared tier.
-    const sc = await replica({ 'claims.cacheMaxEntries': 1 });
+    // One local entry, so nearly every request goes down to the shared tier (and, while Redis is down, to the
+    // IdP: the per-subject IdP budget, tested in test/claims/idp-budget.test.ts, is off so that only Redis is varied).
+    const sc = await replica({ 'claims.cacheMaxEntries': 1, 'claims.budget.perSubjectPerMinute': 0 });
     await until('connected', () => plugin(sc).state === 'OK');
     const subjects = Array.from({ length: 6 }, (_, i) => `flow-${i}`);
     for (const s of subjects.filter((_, i) => i % 2 === 0)) idp.users.set(s, { roles: ['admin'] });
