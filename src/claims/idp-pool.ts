@@ -61,13 +61,13 @@ export function createIdpPool(endpoint: string, options: IdpHttpOptions): IdpPoo
         clearTimeout(headersTimer);
         const ct = res.headers['content-type'];
         const body = Buffer.from(await res.body.arrayBuffer());
-        const retryAfter = res.headers['retry-after'];
+        const retryAfter = retryAfterSeconds(res.headers['retry-after']);
         return {
           status: res.statusCode,
           type: mediaType((Array.isArray(ct) ? ct[0] : ct) ?? ''),
           text: body.toString('utf8'),
           bytes: body.length,
-          retryAfterSeconds: retryAfterSeconds(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+          ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
         };
       } catch (err) {
         throw new SidecarError('claims_unavailable', `${what} request failed: ${describe(err)}`, { cause: err });
@@ -80,9 +80,10 @@ export function createIdpPool(endpoint: string, options: IdpHttpOptions): IdpPoo
 }
 
 /** Retry-After as seconds from now; undefined when absent or unreadable. */
-function retryAfterSeconds(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const value = header.trim();
+function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
+  const first = Array.isArray(header) ? header[0] : header;
+  if (first === undefined) return undefined;
+  const value = first.trim();
   if (/^\d{1,9}$/.test(value)) return Number(value);
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
