@@ -17,6 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startFleetIdp, type FleetIdp } from './fleet-idp.ts';
 
@@ -58,6 +59,11 @@ interface Replica {
   readonly proc: ChildProcess;
 }
 
+/** The claims stage's time (decision log `timings_us.claims`, µs) by cache outcome, read from the replicas' decision logs. */
+const claimsUs = new Map<string, number[]>();
+/** Which pass the decision log lines belong to: `load` (CONCURRENCY in flight) or `probe` (one at a time). */
+let phase = 'load';
+
 async function startReplicas(idp: FleetIdp, shared: { url: string; key: string } | undefined): Promise<Replica[]> {
   const replicas: Replica[] = [];
   for (let i = 0; i < N; i++) {
@@ -68,11 +74,16 @@ async function startReplicas(idp: FleetIdp, shared: { url: string; key: string }
       AUTHZ_AUDIENCE: AUDIENCE,
       AUTHZ_LISTEN: `127.0.0.1:${port}`,
       AUTHZ_BUNDLE: join(ROOT, 'bundles/authz.tar.gz'),
-      AUTHZ_DECISION_LOG: 'stdout', // stdout goes to /dev/null (stdio 'ignore'): the records are written, then dropped by the OS
+      AUTHZ_DECISION_LOG: 'stdout', // read below: the claims stage's time per cache outcome
       AUTHZ_LOG_LEVEL: 'warn',
       ...(shared ? { AUTHZ_CLAIMS_SHARED_URL: shared.url, AUTHZ_CLAIMS_SHARED_KEY: shared.key } : {}),
     };
-    const proc = spawn(process.execPath, [join(ROOT, 'bin/authz-sidecar.js'), 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+    const proc = spawn(process.execPath, [join(ROOT, 'bin/authz-sidecar.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      const e = JSON.parse(line) as { claims?: { cache?: string | null }; timings_us?: { claims: number } };
+      const cache = `${shared ? 'on' : 'off'}:${phase}:${e.claims?.cache ?? 'none'}`;
+      if (e.timings_us) (claimsUs.get(cache) ?? claimsUs.set(cache, []).get(cache)!).push(e.timings_us.claims);
+    });
     replicas.push({ url: `http://127.0.0.1:${port}`, proc });
   }
   for (const r of replicas) await waitFor(`replica ${r.url}`, async () => (await fetch(`${r.url}/ready`)).ok);
@@ -88,7 +99,7 @@ interface Pass {
 }
 
 /** Sends every (user, replica) pair of `plan` with CONCURRENCY in flight; every answer must be an allow. */
-async function drive(replicas: Replica[], tokens: string[], plan: [number, number][]): Promise<Pass> {
+async function drive(replicas: Replica[], tokens: string[], plan: [number, number][], concurrency = CONCURRENCY): Promise<Pass> {
   const pass: Pass = { latencies: [], perReplica: replicas.map(() => []), statuses: new Map(), wrong: 0, ms: 0 };
   const body = JSON.stringify({ method: 'GET', path: '/api/orders/1' });
   let next = 0;
@@ -106,7 +117,7 @@ async function drive(replicas: Replica[], tokens: string[], plan: [number, numbe
       if (res.status !== 200 || answer.allow !== true) pass.wrong++;
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   pass.ms = performance.now() - t0;
   return pass;
 }
@@ -123,12 +134,19 @@ async function main(): Promise<void> {
   const redis = await startRedis(dir);
   const idp = await startFleetIdp(5, 10);
   const tokens = Array.from({ length: U }, (_, u) => idp.token(`user-${u}`, AUDIENCE, 3600));
+  // The last PROBE users skip the loaded fan-out: they are asked one request at a time afterwards, on a replica
+  // that has not seen them (a shared hit with the tier on, an IdP call off), then again (a local hit).
+  const PROBE = Math.min(500, Math.floor(U / 10));
+  const loaded = U - PROBE;
   const first: [number, number][] = tokens.map((_, u) => [u, u % N]);
   const fanout: [number, number][] = [];
-  for (let k = 1; k < N; k++) for (let u = 0; u < U; u++) fanout.push([u, (u + k) % N]);
-  const local: [number, number][] = tokens.map((_, u) => [u, Math.floor(Math.random() * N)]);
+  for (let k = 1; k < N; k++) for (let u = 0; u < loaded; u++) fanout.push([u, (u + k) % N]);
+  const local: [number, number][] = tokens.slice(0, loaded).map((_, u) => [u, Math.floor(Math.random() * N)]);
+  const probe: [number, number][] = [];
+  for (let u = loaded; u < U; u++) probe.push([u, (u + 1) % N], [u, (u + 1) % N]);
   const rows: string[] = [];
   const details: string[] = [];
+  const probes: string[] = [];
   const key = randomBytes(32).toString('base64');
   try {
     for (const mode of ['off', 'on'] as const) {
@@ -137,8 +155,16 @@ async function main(): Promise<void> {
       const replicas = await startReplicas(idp, mode === 'on' ? { url: redis.url, key } : undefined);
       try {
         const t0 = performance.now();
+        phase = 'load';
         const passes = { first: await drive(replicas, tokens, first), fanout: await drive(replicas, tokens, fanout), local: await drive(replicas, tokens, local) };
         const seconds = (performance.now() - t0) / 1000;
+        await new Promise((r) => setTimeout(r, 300)); // the last decision log lines of the loaded passes
+        phase = 'probe';
+        const probed = await drive(replicas, tokens, probe, 1);
+        const unseen = probed.latencies.filter((_, i) => i % 2 === 0);
+        const again = probed.latencies.filter((_, i) => i % 2 === 1);
+        probes.push(`tier ${mode}, one request at a time, ${PROBE} users: on a replica that had not seen the user p50/p99 ${f(pct(unseen, 50))}/${f(pct(unseen, 99))} ms; the same request again (local hit) ${f(pct(again, 50))}/${f(pct(again, 99))} ms; wrong answers ${probed.wrong}`);
+        await new Promise((r) => setTimeout(r, 300));
         const all = Object.values(passes);
         const requests = all.reduce((n, p) => n + p.latencies.length, 0);
         const wrong = all.reduce((n, p) => n + p.wrong, 0);
@@ -170,6 +196,17 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r);
   console.log('');
   for (const d of details) console.log(`- ${d}`);
+  console.log('');
+  console.log('Claims stage inside the sidecar (decision log timings_us.claims), by cache outcome:');
+  console.log('');
+  console.log('| tier:outcome | decisions | p50 ms | p99 ms |');
+  console.log('| --- | --- | --- | --- |');
+  for (const [k, xs] of [...claimsUs].sort()) console.log(`| ${k} | ${xs.length} | ${f(pct(xs, 50) / 1000)} | ${f(pct(xs, 99) / 1000)} |`);
+  console.log('');
+  for (const p of probes) console.log(`- ${p}`);
+  const hit = claimsUs.get('on:probe:hit') ?? [];
+  const shared = claimsUs.get('on:probe:shared') ?? [];
+  if (hit.length > 0 && shared.length > 0) console.log(`\nA shared-tier hit adds ${f((pct(shared, 99) - pct(hit, 99)) / 1000)} ms at p99 (${f((pct(shared, 50) - pct(hit, 50)) / 1000)} ms at p50) to the claims stage, against a local hit (one request at a time).`);
 }
 
 await main();
