@@ -11,7 +11,7 @@
  * prediction (docs/fleet.md) beside the measurement.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,38 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { startFleetIdp, type FleetIdp } from './fleet-idp.ts';
+
+interface FleetIdp {
+  readonly issuer: string;
+  readonly proc: ChildProcess;
+  token(sub: string, audience: string, ttlSeconds: number): string;
+  stats(): Promise<{ userinfo: number; refused: number; users: number }>;
+  reset(): Promise<void>;
+}
+
+/** Starts fleet-idp.ts in its own process with a fresh EdDSA key; tokens are signed here with its private half. */
+async function startFleetIdp(perMinute: number, burst: number): Promise<FleetIdp> {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'fleet-1', alg: 'EdDSA', use: 'sig' };
+  const proc = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'fleet-idp.ts'), JSON.stringify(jwk), String(perMinute), String(burst)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const issuer = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).once('line', (line) => resolve(line.replace(/^listening /, '')));
+    proc.once('exit', (code) => reject(new Error(`the IdP stand-in exited (${code})`)));
+  });
+  const key: KeyObject = privateKey;
+  const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return {
+    issuer,
+    proc,
+    token(sub, audience, ttlSeconds) {
+      const now = Math.floor(Date.now() / 1000);
+      const input = `${b64({ alg: 'EdDSA', kid: 'fleet-1', typ: 'JWT' })}.${b64({ iss: issuer, sub, aud: audience, azp: 'fleet-client', scope: 'openid', iat: now, exp: now + ttlSeconds })}`;
+      return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
+    },
+    stats: async () => (await fetch(`${issuer}/stats`)).json() as Promise<{ userinfo: number; refused: number; users: number }>,
+    reset: async () => void (await fetch(`${issuer}/reset`, { method: 'POST' })),
+  };
+}
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const { values } = parseArgs({ options: { replicas: { type: 'string', default: '4' }, users: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '32' } } });
@@ -108,8 +139,16 @@ async function drive(replicas: Replica[], tokens: string[], plan: [number, numbe
     while (next < plan.length) {
       const [user, replica] = plan[next++]!;
       const start = performance.now();
-      const res = await fetch(`${replicas[replica]!.url}/authorize`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[user]}` }, body });
-      const answer = (await res.json()) as { allow?: boolean };
+      let status = 0;
+      let answer: { allow?: boolean } = {};
+      try {
+        const res = await fetch(`${replicas[replica]!.url}/authorize`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[user]}` }, body });
+        status = res.status;
+        answer = (await res.json()) as { allow?: boolean };
+      } catch {
+        status = 0; // a transport failure: counted as a wrong answer (status 0)
+      }
+      const res = { status };
       const ms = performance.now() - start;
       pass.latencies.push(ms);
       pass.perReplica[replica]!.push(ms);
@@ -151,7 +190,7 @@ async function main(): Promise<void> {
   try {
     for (const mode of ['off', 'on'] as const) {
       await redis.flush();
-      idp.reset();
+      await idp.reset();
       const replicas = await startReplicas(idp, mode === 'on' ? { url: redis.url, key } : undefined);
       try {
         const t0 = performance.now();
@@ -170,9 +209,10 @@ async function main(): Promise<void> {
         const wrong = all.reduce((n, p) => n + p.wrong, 0);
         const refused503 = all.reduce((n, p) => n + (p.statuses.get(503) ?? 0), 0);
         const predicted = mode === 'off' ? U * N : U; // within one TTL: every replica once per user, or the fleet once
-        const calls = idp.stats.userinfo;
+        const idpStats = await idp.stats();
+        const calls = idpStats.userinfo;
         rows.push(
-          `| ${mode} | ${N} | ${U} | ${requests} | ${calls} (${f(calls / U)} × U) | ${predicted} (${mode === 'off' ? `${N}` : '1'} × U) | ${f(calls / seconds)} | ${idp.stats.refused} | ${refused503} | ${wrong} | ${f(requests / seconds)} | ${f(pct(passes.first.latencies, 50))} / ${f(pct(passes.first.latencies, 99))} | ${f(pct(passes.fanout.latencies, 50))} / ${f(pct(passes.fanout.latencies, 99))} | ${f(pct(passes.local.latencies, 50))} / ${f(pct(passes.local.latencies, 99))} |`,
+          `| ${mode} | ${N} | ${U} | ${requests} | ${calls} (${f(calls / U)} × U) | ${predicted} (${mode === 'off' ? `${N}` : '1'} × U) | ${f(calls / seconds)} | ${idpStats.refused} | ${refused503} | ${wrong} | ${f(requests / seconds)} | ${f(pct(passes.first.latencies, 50))} / ${f(pct(passes.first.latencies, 99))} | ${f(pct(passes.fanout.latencies, 50))} / ${f(pct(passes.fanout.latencies, 99))} | ${f(pct(passes.local.latencies, 50))} / ${f(pct(passes.local.latencies, 99))} |`,
         );
         const perReplica = replicas.map((_, i) => {
           const xs = all.flatMap((p) => p.perReplica[i]!);
@@ -186,7 +226,7 @@ async function main(): Promise<void> {
     }
   } finally {
     redis.proc.kill('SIGKILL');
-    await idp.stop();
+    idp.proc.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`fleet simulation: ${N} replicas, ${U} users, claims TTL ${TTL} s (the whole run is within one TTL), ${CONCURRENCY} requests in flight, IdP limit 5/min per user (burst 10)`);
