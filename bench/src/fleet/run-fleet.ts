@@ -219,6 +219,13 @@ async function main(): Promise<void> {
           return `r${i} ${f(pct(xs, 50))}/${f(pct(xs, 99))}`;
         });
         details.push(`tier ${mode}: p50/p99 ms per replica, all passes: ${perReplica.join(', ')}; ${f(seconds)} s`);
+        if (mode === 'on') {
+          for (const [i, r] of replicas.entries()) {
+            const st = (await (await fetch(`${r.url}/v1/status`)).json()) as { result?: Record<string, any> } & Record<string, any>;
+            const body = st.result ?? st;
+            details.push(`replica r${i} claims_shared: ${JSON.stringify(body['plugins']?.['claims_shared'])} ${JSON.stringify(body['claims_shared']?.outcomes)}`);
+          }
+        }
       } finally {
         for (const r of replicas) r.proc.kill('SIGTERM');
         await Promise.all(replicas.map((r) => new Promise((res) => (r.proc.exitCode !== null ? res(null) : r.proc.once('exit', res)))));
