@@ -49,7 +49,8 @@ export function createClaimsAdmin(options: ClaimsAdminOptions): ClaimsAdmin {
       const verify = options.logoutVerifier();
       if (!verify) throw new SidecarError('not_ready', 'issuer discovery has not succeeded yet');
       const { sub, sid } = await verify(logoutToken);
-      const subject = sub !== undefined ? subjectId(options.issuer, sub) : options.cache.subjectOfSession(sid!);
+      // A session this replica never saw may have been seen by another: the shared tier remembers it.
+      const subject = sub !== undefined ? subjectId(options.issuer, sub) : (options.cache.subjectOfSession(sid!) ?? (await shared?.subjectOfSession(sid!)));
       return { evicted: subject === undefined ? 0 : evict(subject) };
     },
     status: () => ({ cache: options.cache.stats, breakers: options.breakers(), ...(shared ? { shared: { ...shared.counts } } : {}) }),

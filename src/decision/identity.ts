@@ -129,7 +129,8 @@ export function createIdentity(options: IdentityOptions): Identity {
       now,
     });
     const sources = connectClaimsSources({ config, meta, keys, breakers, fetch: fetchClaims, verifyJwt, log, now, hooks });
-    const enrich = createClaimsEnricher({ ...claimsConfig, roleClaims: options.claims.roleClaims, sources: sources.ordered, fetch: fetchClaims, cache });
+    const onSession = shared ? (sid: string, subject: string) => void shared.noteSession(sid, subject) : undefined;
+    const enrich = createClaimsEnricher({ ...claimsConfig, roleClaims: options.claims.roleClaims, sources: sources.ordered, fetch: fetchClaims, cache, onSession });
     built = { ...sources, enrich, closeVerifier: () => verifyJwt.close() };
   };
 

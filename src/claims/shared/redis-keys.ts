@@ -13,6 +13,8 @@ export interface RedisKeys {
   subject(subject: string): string;
   /** Set for a few seconds after a subject's eviction: no entry of it is written meanwhile. */
   evicted(subject: string): string;
+  /** Which subject a session id (`sid`) belongs to, for logout tokens that name only `sid`. */
+  session(sid: string): string;
   /** A remembered refusal of one token (the fetcher's refusal key, hashed again). */
   refusal(refusalKey: string): string;
   /** The single-flight lock of one entry. */
@@ -29,6 +31,7 @@ export function redisKeys(prefix: string): RedisKeys {
   return {
     subject: (subject) => `${prefix}s:${hash(subject)}`,
     evicted: (subject) => `${prefix}e:${hash(subject)}`,
+    session: (sid) => `${prefix}sid:${hash(sid)}`,
     refusal: (refusalKey) => `${prefix}r:${hash(refusalKey)}`,
     lock: (subject, field) => `${prefix}l:${hash(`${subject}\n${field}`)}`,
     endpointBudget: (endpoint) => `${prefix}b:${endpoint}`,

@@ -47,6 +47,10 @@ export interface SharedClaimsTier extends Component {
   takeBudget(endpoint: string, subject: string, endpointRate: BucketRate, subjectRate: BucketRate): Promise<number | undefined>;
   /** An IdP 429 with Retry-After: no replica calls `endpoint` for `ms`. */
   pauseEndpoint(endpoint: string, ms: number): Promise<void>;
+  /** Remembers fleet-wide which subject a session id belongs to (sealed, for SESSION_MS). */
+  noteSession(sid: string, subject: string): Promise<void>;
+  /** The subject of a session id any replica noted, or undefined (also on any Redis trouble). */
+  subjectOfSession(sid: string): Promise<string | undefined>;
   /** Called with the subject id of every eviction announced by any replica (this one included). */
   onEvict(listener: (subject: string) => void): void;
   readonly settings: SharedTierSettings;
@@ -73,6 +77,8 @@ const EVICTED_MS = 10_000;
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 const FORGED_WARN_MS = 10 * 60_000;
 const POLL_MS = 15;
+/** How long a session id is remembered: longer than the sessions of most IdPs' access tokens. */
+const SESSION_MS = 12 * 3600_000;
 
 /**
  * The `claims_shared` component: the second claims tier, on Redis 7 or Valkey through ioredis
@@ -229,6 +235,17 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
     },
     async pauseEndpoint(endpoint, ms) {
       await call((c) => c.set(keys.pause(endpoint), '1', 'PX', Math.max(1, Math.ceil(ms))));
+    },
+    async noteSession(sid, subject) {
+      const key = keys.session(sid);
+      const until = now() + SESSION_MS;
+      await call((c) => c.set(key, sealEntry(seal, key, { freshUntil: until, staleUntil: until, payload: { subject } }), 'PX', SESSION_MS));
+    },
+    async subjectOfSession(sid) {
+      const key = keys.session(sid);
+      const r = await call((c) => c.get(key));
+      const subject = r.ok ? open<{ subject: string }>(key, r.value)?.payload.subject : undefined;
+      return typeof subject === 'string' ? subject : undefined;
     },
     onEvict(listener) {
       listeners.push(listener);

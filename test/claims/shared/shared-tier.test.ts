@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
-import { faults, startFaultIdp, TEST_AUDIENCE, type FaultIdp } from '../../helpers/fault-idp.ts';
+import { faults, startFaultIdp, TEST_AUDIENCE, TEST_CLIENT_ID, type FaultIdp } from '../../helpers/fault-idp.ts';
+import { BACKCHANNEL_LOGOUT_EVENT } from '../../../src/claims/verify-logout-token.ts';
 import { startTestSidecar, type TestSidecar } from '../../helpers/test-sidecar.ts';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
 import { claimsCacheKey, subjectId, tokenKey } from '../../../src/claims/claims-cache.ts';
@@ -195,6 +196,21 @@ describe('the shared claims tier on a real redis-server', { skip: skipWithoutRed
     const calls = idp.calls.userinfo.get('evicted-user')!;
     await replicas[2]!.authorize(token, del);
     assert.equal(idp.calls.userinfo.get('evicted-user'), calls + 1, 'the next request asks the IdP again');
+  });
+
+  it('a back-channel logout naming only sid, received by a replica that never saw the session, evicts it everywhere', async () => {
+    const logout = { 'claims.clientId': TEST_CLIENT_ID, 'claims.backchannelLogout.path': '/backchannel-logout' };
+    const a = await replica(logout);
+    const b = await replica(logout);
+    await until('connected', () => plugin(a).state === 'OK' && plugin(b).state === 'OK');
+    const token = await idp.token({ sub: 'sid-user', sid: 'session-fleet-1' });
+    await a.authorize(token, del); // only replica a sees the session
+    const evictedBefore = a.sidecar.current.identity.admin.status().cache.evictedBySubject;
+    const logoutToken = await idp.sign({ aud: TEST_CLIENT_ID, jti: randomBytes(8).toString('hex'), exp: Math.floor(Date.now() / 1000) + 120, sid: 'session-fleet-1', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } }, { typ: 'logout+jwt' });
+    for (let i = 0; i < 100 && (await redis.admin.keys(`${PREFIX}sid:*`)).length === 0; i++) await sleep(10);
+    const res = await fetch(`${b.url}/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ logout_token: logoutToken }).toString() });
+    assert.equal(res.status, 200);
+    await until('replica a dropped the subject', () => a.sidecar.current.identity.admin.status().cache.evictedBySubject > evictedBefore);
   });
 
   it('Redis killed, paused (SIGSTOP), flushed, rewritten and restarted while requests flow: zero wrong allows, zero wrong denies', async () => {
