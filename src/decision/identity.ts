@@ -56,7 +56,7 @@ export interface Identity extends Component {
    * enforcement point, with no token to fetch claims with): source `cache`, or undefined when none are fresh.
    */
   readonly cachedSubject: (sub: string) => Enriched | undefined;
-  /** cachedSubject, or else `claims.subjectLookup` when configured (source `lookup`); undefined when neither knows the subject. */
+  /** cachedSubject, or what the shared tier holds (another replica fetched it), or else `claims.subjectLookup` when configured (source `lookup`); undefined when none knows the subject. */
   readonly subjectClaims: (sub: string) => Promise<Enriched | undefined>;
 }
 
@@ -148,10 +148,17 @@ export function createIdentity(options: IdentityOptions): Identity {
     return { subject: { ...cached.claims, sub, iss: config.issuer, roles: cached.roles } as Subject, source: 'cache', cache: 'hit' };
   };
 
+  /** What another replica cached for the subject, through the shared tier (`cache: shared`). */
+  const sharedSubject = async (sub: string): Promise<Enriched | undefined> => {
+    const found = await shared?.peekSubject(subjectId(config.issuer, sub));
+    if (found === undefined) return undefined;
+    return { subject: { ...found.claims, sub, iss: config.issuer, roles: found.roles } as Subject, source: 'cache', cache: 'shared' };
+  };
+
   return {
     name: 'identity',
     cachedSubject,
-    subjectClaims: async (sub) => cachedSubject(sub) ?? (await lookup?.lookup(sub)),
+    subjectClaims: async (sub) => cachedSubject(sub) ?? (await sharedSubject(sub)) ?? (await lookup?.lookup(sub)),
     verify: (token) => (built ? built.verify(token) : Promise.reject(notDiscovered())),
     enrich: (token, verified) => (built ? built.enrich(token, verified) : Promise.reject(notDiscovered())),
     admin: createClaimsAdmin({

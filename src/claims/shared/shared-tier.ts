@@ -47,6 +47,11 @@ export interface SharedClaimsTier extends Component {
   takeBudget(endpoint: string, subject: string, endpointRate: BucketRate, subjectRate: BucketRate): Promise<number | undefined>;
   /** An IdP 429 with Retry-After: no replica calls `endpoint` for `ms`. */
   pauseEndpoint(endpoint: string, ms: number): Promise<void>;
+  /**
+   * The fresh userinfo claims any replica stored for a subject, whatever the client and scope of the token
+   * that fetched them (for an AuthZEN subject asserted by an enforcement point, as the local peekSubject).
+   */
+  peekSubject(subject: string): Promise<SharedClaims | undefined>;
   /** Remembers fleet-wide which subject a session id belongs to (sealed, for SESSION_MS). */
   noteSession(sid: string, subject: string): Promise<void>;
   /** The subject of a session id any replica noted, or undefined (also on any Redis trouble). */
@@ -235,6 +240,17 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
     },
     async pauseEndpoint(endpoint, ms) {
       await call((c) => c.set(keys.pause(endpoint), '1', 'PX', Math.max(1, Math.ceil(ms))));
+    },
+    async peekSubject(subject) {
+      const hashKey = keys.subject(subject);
+      const r = await call((c) => c.hgetall(hashKey), settings.readBudgetMs);
+      if (!r.ok) return undefined;
+      for (const [field, raw] of Object.entries(r.value)) {
+        if (!field.startsWith('userinfo:')) continue;
+        const e = open<SharedClaims>(`${hashKey}|${field}`, raw);
+        if (e && now() < e.freshUntil) return e.payload;
+      }
+      return undefined;
     },
     async noteSession(sid, subject) {
       const key = keys.session(sid);

@@ -78,6 +78,22 @@ describe('the shared claims tier on a real redis-server', { skip: skipWithoutRed
     assert.ok(ttl > 0, 'the subject key expires');
   });
 
+  it("a subject known only by its sub (an AuthZEN subject asserted by an enforcement point) is found in another replica's entry", async () => {
+    const a = await replica();
+    const b = await replica();
+    await until('connected', () => plugin(a).state === 'OK' && plugin(b).state === 'OK');
+    idp.users.set('peeked', { roles: ['admin'] });
+    assert.equal(await b.sidecar.current.identity.subjectClaims('peeked'), undefined, 'nobody has fetched it yet');
+    await a.authorize(await idp.token({ sub: 'peeked' }), del);
+    let found = await b.sidecar.current.identity.subjectClaims('peeked');
+    for (let i = 0; i < 100 && found === undefined; i++) {
+      await sleep(10);
+      found = await b.sidecar.current.identity.subjectClaims('peeked');
+    }
+    assert.deepEqual(found?.subject.roles, ['admin']);
+    assert.equal(found?.cache, 'shared');
+  });
+
   it("shares the IdP's refusal of a token (401) for claims.negativeTtlSeconds: another replica refuses without asking", async () => {
     const a = await replica();
     const b = await replica();
