@@ -208,7 +208,9 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
       if (settings.lockMs === 0) return { role: 'alone' };
       const lKey = keys.lock(subject, field);
       const token = randomBytes(12).toString('base64url');
-      const r = await call((c) => c.set(lKey, token, 'PX', settings.lockMs, 'NX'), settings.readBudgetMs);
+      // The command timeout, not the read budget: this request is on its way to the IdP anyway, and a lock
+      // given up too early sends every replica there.
+      const r = await call((c) => c.set(lKey, token, 'PX', settings.lockMs, 'NX'));
       if (!r.ok) return { role: 'alone' };
       if (r.value !== 'OK') return { role: 'follower' };
       return { role: 'leader', release: () => void call((c) => c.eval(RELEASE, 1, lKey, token)) };
@@ -218,7 +220,10 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
       while (now() < until && !stopped) {
         await new Promise((r) => setTimeout(r, POLL_MS));
         const r = await readOnce(subject, field, refusalKey, settings.readBudgetMs);
-        if (r === undefined) return undefined; // Redis trouble: stop waiting, call the IdP
+        if (r === undefined) {
+          if (guard.open) return undefined; // Redis is failing: stop waiting, call the IdP
+          continue; // one slow poll: the leader's answer may still come within lockWaitMs
+        }
         if (r.read.refusal || (r.read.entry && now() < r.read.entry.freshUntil)) {
           count('waited');
           return r.read;
