@@ -3,6 +3,10 @@
 # Data (rego/authz/data.json, loaded as data.authz):
 #   role_grants: role -> [{"methods": ["GET", ...] | ["*"], "path": "/api/orders/**" | "/exact/path"}]
 #   group_roles: group name (with or without a leading "/") -> [role, ...]
+#   client_grants: client id -> [{"methods": [...], "path": ...}]: the routes each registered service
+#                  may call with its own client-credentials token (input.subject.kind == "service",
+#                  input.subject.client_id; see docs/service-to-service.md). A service caller is
+#                  allowed only by this allow-list, never by roles its service account may hold.
 #
 # Entrypoints (compiled to Wasm by scripts/build-policies.sh):
 #   authz/decision  {"allow": bool, "reasons": [string]}, defined for every input
@@ -23,6 +27,11 @@ default decision := {"allow": false, "reasons": ["internal: no decision could be
 allow if {
 	count(problems) == 0
 	some _ in matches
+}
+
+allow if {
+	count(problems) == 0
+	some _ in client_matches
 }
 
 decision := {"allow": true, "reasons": sort(allow_reasons)} if allow
@@ -67,7 +76,11 @@ dot_segment(s) if replace(lower(s), "%2e", ".") in {".", ".."}
 # `role in input.subject.roles` for every role in data would rescan the whole claim once per
 # data role instead.)
 
+# A service caller (claims.serviceClaim matched) has no user: its grants are data.authz.client_grants.
+service_caller if input.subject.kind == "service"
+
 role_sources contains {"role": role, "via": "direct"} if {
+	not service_caller
 	is_array(input.subject.roles)
 	some role in input.subject.roles
 	data.authz.role_grants[role]
@@ -87,6 +100,7 @@ role_sources contains {"role": role, "via": concat("", ["via group ", name])} if
 
 # Bare names of the subject's groups.
 group_names contains trim_prefix(group, "/") if {
+	not service_caller
 	is_array(input.subject.groups)
 	some group in input.subject.groups
 	is_string(group)
@@ -98,6 +112,15 @@ group_names contains trim_prefix(group, "/") if {
 matches contains {"role": src.role, "via": src.via, "methods": grant.methods, "path": grant.path} if {
 	some src in role_sources
 	some grant in data.authz.role_grants[src.role]
+	method_matches(grant.methods)
+	path_matches(grant.path)
+}
+
+client_matches contains {"client": client, "methods": grant.methods, "path": grant.path} if {
+	service_caller
+	client := input.subject.client_id
+	is_string(client)
+	some grant in data.authz.client_grants[client]
 	method_matches(grant.methods)
 	path_matches(grant.path)
 }
@@ -134,9 +157,24 @@ allow_reasons contains concat("", ["role ", m.role, " (", m.via, ") allows ", co
 
 deny_reasons contains problem if some problem in problems
 
+allow_reasons contains concat("", ["registered client ", m.client, " allows ", concat(",", m.methods), " ", m.path]) if {
+	some m in client_matches
+}
+
 deny_reasons contains concat("", ["no grant matches ", request_method, " ", request_path]) if {
 	count(problems) == 0
 	count(matches) == 0
+	count(client_matches) == 0
 }
 
-deny_reasons contains "subject has no role known to this policy" if count(role_sources) == 0
+deny_reasons contains "subject has no role known to this policy" if {
+	not service_caller
+	count(role_sources) == 0
+}
+
+deny_reasons contains "service client is not registered with this service" if {
+	service_caller
+	not registered_client
+}
+
+registered_client if data.authz.client_grants[input.subject.client_id]

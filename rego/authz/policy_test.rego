@@ -394,3 +394,45 @@ test_authzen_without_claims_or_route_denied if {
 	t := data.authz.authzen.evaluation with input as object.union(authzen_ask(["admin"], "GET", "/api/x"), {"resource": {"type": "document", "id": "/api/x"}})
 	t.decision == false
 }
+
+# ---------------------------------------------------------------------------------------
+# Service callers (input.subject.kind == "service", docs/service-to-service.md): allowed by the
+# allow-list of registered clients (data.authz.client_grants), never by roles.
+
+as_service(client, roles, method, path) := {
+	"subject": {"sub": "sa-1", "iss": "https://idp.example", "roles": roles, "kind": "service", "client_id": client},
+	"request": req(method, path),
+}
+
+test_registered_client_allowed_on_its_routes if {
+	d := authz.decision with input as as_service("service-a", [], "GET", "/api/orders/7")
+	d == {"allow": true, "reasons": ["registered client service-a allows GET /api/orders/**"]}
+}
+
+test_registered_client_denied_elsewhere if {
+	not authz.allow with input as as_service("service-a", [], "DELETE", "/api/orders/7")
+	not authz.allow with input as as_service("service-a", [], "GET", "/api/users/1")
+	d := authz.decision with input as as_service("service-a", [], "GET", "/api/users/1")
+	d == {"allow": false, "reasons": ["no grant matches GET /api/users/1"]}
+}
+
+test_unregistered_client_denied if {
+	d := authz.decision with input as as_service("service-x", [], "GET", "/api/orders/7")
+	d.allow == false
+	"service client is not registered with this service" in d.reasons
+}
+
+test_service_caller_roles_grant_nothing if {
+	not authz.allow with input as as_service("service-x", ["admin"], "GET", "/api/orders/7")
+	not authz.allow with input as object.union(as_service("service-x", [], "GET", "/api/orders/7"), {"subject": {"groups": ["/admins"]}})
+}
+
+test_user_is_not_a_registered_client if {
+	# A user's token carrying a client_id of a registered client (kind "user") gains nothing from it.
+	inp := {"subject": {"sub": "bob", "iss": "https://idp.example", "roles": [], "kind": "user", "client_id": "service-a"}, "request": req("GET", "/api/orders/7")}
+	not authz.allow with input as inp
+}
+
+test_client_grants_overridable if {
+	authz.allow with input as as_service("billing", [], "POST", "/api/invoices") with data.authz.client_grants as {"billing": [{"methods": ["POST"], "path": "/api/invoices"}]}
+}

@@ -20,6 +20,12 @@ export const CLIENT_ID = 'authz-sidecar-demo';
 // Dev realm on loopback only: the secret is fixed on purpose so tests can use it.
 export const CLIENT_SECRET = 'authz-sidecar-demo-secret-dev-only';
 export const API_ROLE_COUNT = 500;
+// Service-to-service (docs/service-to-service.md, test/e2e/service-to-service.e2e.ts): a web app the
+// users sign in to, whose tokens are for service A; service A's own client (client credentials and
+// standard token exchange, Keycloak 26.2+) with short-lived tokens; service B, the audience A calls.
+export const WEB_APP = { id: 'web-app', secret: 'web-app-secret-dev-only' };
+export const SERVICE_A = { id: 'service-a', secret: 'service-a-secret-dev-only', tokenLifespan: 20 };
+export const SERVICE_B = { id: 'service-b', secret: 'service-b-secret-dev-only' };
 
 const apiRoles = Array.from({ length: API_ROLE_COUNT }, (_, i) => `api-${String(i).padStart(4, '0')}-reader`);
 
@@ -171,6 +177,64 @@ const client = {
   optionalClientScopes: ['roles-in-token'],
 };
 
+const audienceMapper = (audience) => ({
+  name: `audience ${audience}`,
+  protocol: oidc,
+  protocolMapper: 'oidc-audience-mapper',
+  consentRequired: false,
+  config: {
+    'included.client.audience': audience,
+    'access.token.claim': 'true',
+    'id.token.claim': 'false',
+    'introspection.token.claim': 'true',
+    'lightweight.claim': 'false',
+  },
+});
+
+const confidential = (c, rest) => ({
+  clientId: c.id,
+  enabled: true,
+  protocol: oidc,
+  publicClient: false,
+  clientAuthenticatorType: 'client-secret',
+  secret: c.secret,
+  standardFlowEnabled: false,
+  implicitFlowEnabled: false,
+  directAccessGrantsEnabled: false,
+  serviceAccountsEnabled: false,
+  frontchannelLogout: false,
+  fullScopeAllowed: true,
+  attributes: {},
+  protocolMappers: [],
+  defaultClientScopes: ['basic', 'authz-userinfo'],
+  optionalClientScopes: [],
+  ...rest,
+});
+
+const serviceClients = [
+  // Users sign in here (password grant in tests); their tokens are for service A.
+  confidential(WEB_APP, { name: 'web app (signs users in; tokens for service A)', directAccessGrantsEnabled: true, protocolMappers: [audienceMapper(SERVICE_A.id)] }),
+  confidential(SERVICE_A, {
+    name: 'service A (client credentials, standard token exchange)',
+    serviceAccountsEnabled: true,
+    attributes: { 'standard.token.exchange.enabled': 'true', 'access.token.lifespan': String(SERVICE_A.tokenLifespan) },
+    protocolMappers: [
+      // Service B is an audience A may ask for: its client-credentials tokens carry it, and exchanges may narrow to it.
+      audienceMapper(SERVICE_B.id),
+      {
+        // What Keycloak's own service_account scope adds: client_id only in service-account tokens (the session note
+        // is set by the client credentials grant), so B's sidecar can tell A's own calls (claims.serviceClaim) from users'.
+        name: 'client_id (service accounts only)',
+        protocol: oidc,
+        protocolMapper: 'oidc-usersessionmodel-note-mapper',
+        consentRequired: false,
+        config: { 'user.session.note': 'client_id', 'claim.name': 'client_id', 'jsonType.label': 'String', ...flags({ access: true, introspection: true }) },
+      },
+    ],
+  }),
+  confidential(SERVICE_B, { name: 'service B (the audience A calls)' }),
+];
+
 const realm = {
   realm: REALM,
   enabled: true,
@@ -197,7 +261,7 @@ const realm = {
   clientScopes,
   defaultDefaultClientScopes: ['basic'],
   defaultOptionalClientScopes: [],
-  clients: [client],
+  clients: [client, ...serviceClients],
 };
 
 // What the tests need: effective realm roles per user come from their groups only.
@@ -211,6 +275,7 @@ const fixture = {
   audience: CLIENT_ID,
   scopes: { subjectOnly: 'openid', rolesInToken: 'openid roles-in-token' },
   userinfoClaims: { roles: 'roles', groups: 'groups', username: 'preferred_username' },
+  services: { webApp: WEB_APP, serviceA: SERVICE_A, serviceB: SERVICE_B },
   users: Object.fromEntries(users.map((u) => [u.username, {
     password: u.password,
     groups: [...u.groups].sort(),

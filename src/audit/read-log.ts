@@ -58,7 +58,7 @@ export async function classifyFiles(files: readonly string[]): Promise<{ logs: s
  * `<name>` itself (a shell glob sorts `decisions.log.10` before `decisions.log.2`). Files named
  * otherwise keep their command-line order.
  */
-export function orderLogFiles(files: readonly string[]): string[] {
+function orderLogFiles(files: readonly string[]): string[] {
   const rank = (f: string): { base: string; n: number } => {
     const m = /^(.*)\.(\d+)$/.exec(f);
     return m ? { base: m[1]!, n: Number(m[2]) } : { base: f, n: Number.POSITIVE_INFINITY };

@@ -84,7 +84,7 @@ export function subjectKey(sub: string | undefined): string {
   return sub ?? NO_SUBJECT;
 }
 
-export const NO_SUBJECT = '(no verified subject)';
+const NO_SUBJECT = '(no verified subject)';
 
 /** Most first, ties in name order; the top n. */
 export function ranked(counts: Iterable<[string, number]>, n: number): [string, number][] {

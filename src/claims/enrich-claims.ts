@@ -6,11 +6,13 @@ import { mergeClaims, mergeRoles, type MergeRule, type RoleMergeRule } from './m
 import { readRoles, type RoleClaim } from './role-claims.ts';
 import { introspectionOf } from './verify-by-introspection.ts';
 
-/** The subject as the policy sees it: every verified or fetched claim, plus `roles`. */
+/** The subject as the policy sees it: every verified or fetched claim, plus `roles` and `kind`. */
 export interface Subject extends Record<string, unknown> {
   readonly sub: string;
   readonly iss: string;
   readonly roles: readonly string[];
+  /** `service` for a client-credentials token recognised by `claims.serviceClaim` (then `client_id` is set), `user` otherwise; never the token's own. */
+  readonly kind?: 'user' | 'service';
 }
 
 export interface Enriched {
@@ -34,6 +36,8 @@ export interface EnrichOptions {
   readonly cache: ClaimsCache;
   /** Called when a session id is seen for the first time in this process (the shared tier remembers it fleet-wide). */
   readonly onSession?: ((sid: string, subject: string) => void) | undefined;
+  /** `claims.serviceClaim`: the claim that marks a service caller, or undefined (every caller is a user). */
+  readonly serviceClaim?: string | undefined;
 }
 
 export type ClaimsEnricher = (token: string, verified: VerifiedToken) => Promise<Enriched>;
@@ -47,9 +51,14 @@ export type ClaimsEnricher = (token: string, verified: VerifiedToken) => Promise
 export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
   return async (token, { payload }) => {
     const tokenRoles = readRoles(payload, options.roleClaims);
+    const client = options.serviceClaim === undefined ? undefined : payload[options.serviceClaim];
+    // A service's own token names no user: userinfo has nothing to say about it, so nothing is fetched.
+    if (typeof client === 'string' && client !== '') {
+      return { subject: { ...payload, roles: tokenRoles ?? [], kind: 'service', client_id: client }, source: 'token', cache: 'none' };
+    }
     const pre = introspectionOf(payload);
     const needed = options.enrich === 'always' || (options.enrich === 'when-missing' && tokenRoles === undefined);
-    if (!needed && !pre) return { subject: { ...payload, roles: tokenRoles ?? [] }, source: 'token', cache: 'none' };
+    if (!needed && !pre) return { subject: { ...payload, roles: tokenRoles ?? [], kind: 'user' }, source: 'token', cache: 'none' };
 
     if (typeof payload['sid'] === 'string') {
       const subject = subjectId(payload.iss, payload.sub);
@@ -64,7 +73,8 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
     }
     const results: SourceResult[] = [...(pre ? [pre] : []), ...settled.map((r) => (r as PromiseFulfilledResult<SourceResult>).value)];
     const roles = mergeRoles(tokenRoles, results.map((r) => r.roles), options.roleMerge);
-    const subject = mergeClaims(payload, results.map((r) => r.claims), roles, options.merge) as Subject;
+    // `kind` is set last: neither the token nor the IdP's answer may claim to be a service.
+    const subject = { ...mergeClaims(payload, results.map((r) => r.claims), roles, options.merge), kind: 'user' } as Subject;
     const stale = results.find((r) => r.outcome === 'stale');
     return {
       subject,

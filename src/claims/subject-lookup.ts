@@ -62,7 +62,8 @@ export function createSubjectLookup(o: SubjectLookupOptions): SubjectLookup {
         subjectId(o.issuer, sub),
       );
       if (missing.has(r.value)) return undefined;
-      const subject = { ...r.value.claims, sub, iss: o.issuer, roles: r.value.roles } as Subject;
+      // `kind` last: the lookup's answer cannot make a subject a service (src/claims/enrich-claims.ts).
+      const subject = { ...r.value.claims, sub, iss: o.issuer, roles: r.value.roles, kind: 'user' } as Subject;
       return { subject, source: 'lookup', cache: r.outcome, ...(r.staleReason ? { staleReason: `lookup: ${r.staleReason}` } : {}) };
     },
     close: () => pool.close(),

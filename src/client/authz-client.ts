@@ -119,7 +119,8 @@ export function createAuthzClient(options: AuthzClientOptions = {}): AuthzClient
   };
 }
 
-function parseTarget(url: string): { socketPath: string } | { host: string; port: number } {
+/** `http://host:port` or `unix:/path` → node:http's target options; a TypeError otherwise. */
+export function parseTarget(url: string): { socketPath: string } | { host: string; port: number } {
   if (url.startsWith('unix:')) return { socketPath: url.slice('unix:'.length) };
   let u: URL;
   try {
@@ -131,7 +132,8 @@ function parseTarget(url: string): { socketPath: string } | { host: string; port
   return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80) };
 }
 
-function read(res: IncomingMessage, signal: AbortSignal): Promise<string> {
+/** The answer body as text, capped (the sidecar is local, but its answer is still read with a bound). */
+export function read(res: IncomingMessage, signal: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -14,6 +14,7 @@ export {
   type AuthzClientOptions,
   type ClientFailure,
 } from './authz-client.ts';
+export { createServiceFetch, ServiceTokenError, type ServiceCallInit, type ServiceFetch, type ServiceFetchOptions } from './service-fetch.ts';
 export { authzMiddleware, type AuthzMiddlewareOptions, type RequestLike, type ResponseLike } from './express-middleware.ts';
 import { createAuthzClient, type AuthorizeParams, type AuthorizeResult, type AuthzClient } from './authz-client.ts';
 

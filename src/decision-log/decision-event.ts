@@ -41,8 +41,11 @@ export interface DecisionEventV1 {
   readonly masked?: readonly string[];
   /** Why masking fell back to erasing `/input` (the mask policy failed, or the input could not be serialised). */
   readonly mask_error?: string;
-  /** Who the verified token names; null when no token was verified. */
-  readonly subject: { readonly sub: string; readonly iss: string } | null;
+  /**
+   * Who the verified token names; null when no token was verified. `kind` (`user` or `service`, once the
+   * claims stage was reached) tells a service's own client-credentials token from a user's; `client_id` names the service.
+   */
+  readonly subject: { readonly sub: string; readonly iss: string; readonly kind?: 'user' | 'service'; readonly client_id?: string } | null;
   /** The normalised request (method and path only), kept even when `input` is masked or absent. */
   readonly request: { readonly method: string; readonly path: string } | null;
   /**

@@ -145,7 +145,7 @@ export function createIdentity(options: IdentityOptions): Identity {
   const cachedSubject = (sub: string): Enriched | undefined => {
     const cached = cache.peekSubject(subjectId(config.issuer, sub));
     if (cached === undefined) return undefined;
-    return { subject: { ...cached.claims, sub, iss: config.issuer, roles: cached.roles } as Subject, source: 'cache', cache: 'hit' };
+    return { subject: { ...cached.claims, sub, iss: config.issuer, roles: cached.roles, kind: 'user' } as Subject, source: 'cache', cache: 'hit' };
   };
 
   /** What another replica cached for the subject, through the shared tier (`cache: shared`). */

@@ -76,7 +76,7 @@ export function startDecision(deps: RecordDeps, ctx: DecisionContext): DecisionR
         result,
         timestamp: new Date().toISOString(),
         metrics: { timer_rego_query_eval_ns: us(c, p) * 1000, timer_server_handler_ns: us(t0, end) * 1000 },
-        subject: verified ? { sub: verified.payload.sub, iss: verified.payload.iss } : null,
+        subject: verified ? subjectOf(verified, enriched) : null,
         request: ctx.request,
         claims: {
           source: enriched?.source ?? null,
@@ -95,5 +95,17 @@ export function startDecision(deps: RecordDeps, ctx: DecisionContext): DecisionR
         // Observers are metrics and tracing: their failure must not change a decision.
       }
     },
+  };
+}
+
+/** The logged subject: who the token names and, once enriched, whether a user or a service (src/claims/enrich-claims.ts). */
+function subjectOf(verified: VerifiedToken, enriched: Enriched | undefined): NonNullable<DecisionEventDraft['subject']> {
+  const kind = enriched?.subject.kind;
+  const client = enriched?.subject['client_id'];
+  return {
+    sub: verified.payload.sub,
+    iss: verified.payload.iss,
+    ...(kind ? { kind } : {}),
+    ...(kind === 'service' && typeof client === 'string' ? { client_id: client } : {}),
   };
 }

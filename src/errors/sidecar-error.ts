@@ -24,7 +24,11 @@ export type ErrorCode =
   | 'admin_unauthorized'
   | 'forbidden'
   | 'pep_unauthorized'
-  | 'invalid_page_token';
+  | 'invalid_page_token'
+  | 'token_refused'
+  | 'token_unavailable'
+  | 'rate_limited'
+  | 'caller_unauthorized';
 
 /** HTTP status each code maps to; kept beside the codes so the mapping is reviewed with them. */
 export const statusOf: Record<ErrorCode, number> = {
@@ -50,6 +54,12 @@ export const statusOf: Record<ErrorCode, number> = {
   forbidden: 403,
   pep_unauthorized: 401,
   invalid_page_token: 400,
+  // Outbound tokens (src/tokens/): the IdP refused the grant (invalid_grant, invalid_scope, ...), could not
+  // be asked or answered badly, the audience's rate is spent, or the caller lacks the service's secret.
+  token_refused: 403,
+  token_unavailable: 503,
+  rate_limited: 429,
+  caller_unauthorized: 401,
 };
 
 /**

@@ -4,7 +4,7 @@ import type { ExtAuthzDecision } from './ext-authz-check.ts';
 import type { HeaderPair } from './envoy-result.ts';
 
 /** google.rpc.Code values Envoy reads in CheckResponse.status and in a failed call. */
-export const GRPC = { OK: 0, INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+const GRPC = { OK: 0, INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 /** A CheckResponse (as a plain object for protobufjs' fromObject, proto field names), or a failed call. */
 export type GrpcAnswer =
@@ -84,7 +84,7 @@ function header(key: string, value: string, overwrite: boolean): Record<string, 
  * JSON → google.protobuf.Struct (fields of Values), which protobufjs does not convert by itself.
  * The well-known types come from protobufjs' bundled definitions, whose field names are camelCase.
  */
-export function struct(o: Readonly<Record<string, unknown>>): Record<string, unknown> {
+function struct(o: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return { fields: Object.fromEntries(Object.entries(o).map(([k, v]) => [k, value(v)])) };
 }
 

@@ -16,10 +16,10 @@ export interface EnvoyProtos {
   readonly CheckResponse: protobuf.Type;
 }
 
-export const PROTO_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../proto');
+const PROTO_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../proto');
 export const CHECK_PATH = '/envoy.service.auth.v3.Authorization/Check';
 /** The one file that names the service; its imports are found under PROTO_DIR. */
-export const EXTERNAL_AUTH_PROTO = 'envoy/service/auth/v3/external_auth.proto';
+const EXTERNAL_AUTH_PROTO = 'envoy/service/auth/v3/external_auth.proto';
 
 let loaded: EnvoyProtos | undefined;
 

@@ -24,7 +24,7 @@ export interface EnvoyResult {
   readonly dynamicMetadata: Readonly<Record<string, unknown>> | undefined;
 }
 
-export const EMPTY_RESULT: EnvoyResult = Object.freeze({
+const EMPTY_RESULT: EnvoyResult = Object.freeze({
   headers: [],
   responseHeadersToAdd: [],
   requestHeadersToRemove: [],

@@ -3,6 +3,7 @@ import { SidecarError } from '../errors/sidecar-error.ts';
 import type { AuthorizeRequest, Decision } from '../decision/authorize.ts';
 import { normalizeRequest } from '../request/normalize-request.ts';
 import { redactInput } from '../request/redact-input.ts';
+import { credentialOf } from '../request/cookie-token.ts';
 import { singleRawHeader } from '../request/single-header.ts';
 import { traceIdOf } from './trace-id.ts';
 
@@ -72,9 +73,10 @@ export function forwardAuthRequestOf(headers: IncomingHttpHeaders, authorization
 /**
  * The request's one Authorization header, read from the raw headers: two of them are
  * `invalid_request` (400), where node alone would keep the first (src/request/single-header.ts).
+ * With `cookie` (`token.cookie`), a request without the header may carry its token in that cookie.
  */
-export function authorizationOf(req: IncomingMessage): string | undefined {
-  return singleRawHeader(req.rawHeaders, 'authorization');
+export function authorizationOf(req: IncomingMessage, cookie?: string): string | undefined {
+  return credentialOf(singleRawHeader(req.rawHeaders, 'authorization'), req.rawHeaders, cookie);
 }
 
 /** Forward-auth answers 200 (allow) or 403 (deny); the decision id also goes in `X-Authz-Decision-Id`. */

@@ -10,6 +10,7 @@ import { authzenSearchRoute } from './routes/authzen-search.ts';
 import { extAuthzRoute } from './routes/ext-authz.ts';
 import { forwardAuthRoute } from './routes/forward-auth.ts';
 import { healthRoute, metricsRoute, readyRoute } from './routes/probes.ts';
+import { exchangeTokenRoute, serviceTokenRoute } from './routes/tokens.ts';
 import { sendError, sendJson } from './send-json.ts';
 
 type Route<A> = (api: A, req: IncomingMessage, res: ServerResponse, query: string) => void | Promise<void>;
@@ -48,6 +49,11 @@ export function createHandler(api: HttpApi): RequestListener {
     routes.set(AZ.searchResource, { methods: ['POST'], route: authzenSearchRoute('resource') });
     routes.set(AZ.searchAction, { methods: ['POST'], route: authzenSearchRoute('action') });
     routes.set(AZ.metadata, { methods: GET, route: authzenMetadataRoute });
+  }
+  // Outbound tokens for the service's own calls (docs/service-to-service.md).
+  if (api.tokens) {
+    routes.set('/v1/tokens/service', { methods: ['POST'], route: serviceTokenRoute });
+    if (api.tokens.settings.exchange) routes.set('/v1/tokens/exchange', { methods: ['POST'], route: exchangeTokenRoute });
   }
   // Envoy's HTTP ext_authz service (extAuthz.http.pathPrefix): the one prefix route, any method, matched after the exact ones.
   const prefix = api.config.extAuthz.http.pathPrefix;

@@ -5,6 +5,7 @@ import type { Authorizer } from '../decision/authorize.ts';
 import type { DataQueryRunner } from '../decision/query-data.ts';
 import type { ComponentStatus } from '../lib/component.ts';
 import type { ProcessLog } from '../lib/process-log.ts';
+import type { TokenService } from '../tokens/token-service.ts';
 
 export interface MetricsSource {
   readonly contentType: string;
@@ -42,6 +43,8 @@ export interface HttpApi extends ProbeApi {
   readonly claimsAdmin: ClaimsAdmin;
   /** The AuthZEN decision point; its routes are served when `authzen.enabled`. */
   readonly authzen: AuthzenPdp;
+  /** Outbound tokens (`POST /v1/tokens/*`); undefined when `tokens.clientId` is unset. */
+  readonly tokens: TokenService | undefined;
   /** Why decisions cannot be made yet (no bundle, no discovery), or undefined; draining does not stop decisions. */
   whyCannotDecide(): string | undefined;
   /** `GET /v1/status`'s `result`. */

@@ -18,7 +18,7 @@ import { BUNDLE_FILE, CONFIG_FILE, POLICY_DIR, starterFiles } from './starter-fi
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export const INIT_HELP = `Usage: authz-sidecar init [options]
+const INIT_HELP = `Usage: authz-sidecar init [options]
 
 Sets the sidecar up for your service: asks for what is missing (in a terminal), checks the issuer's
 discovery document and userinfo on the spot, then writes <dir>/${CONFIG_FILE} and <dir>/${POLICY_DIR}/

@@ -10,6 +10,8 @@ export type ClaimsCacheOutcome = 'hit' | 'miss' | 'uncached' | 'stale' | 'shared
 export type ClaimsSharedOutcome = 'hit' | 'miss' | 'stale' | 'refusal' | 'forged' | 'waited' | 'timeout' | 'error' | 'breaker_open' | 'evict_sent' | 'evict_received';
 export type CircuitState = 'closed' | 'open' | 'half_open';
 export type LoadResult = 'success' | 'failure';
+/** The grants of outbound tokens (src/tokens/). */
+export type TokenGrant = 'client_credentials' | 'token_exchange';
 
 /**
  * What the decision log reports. `dropped` is keyed `<sink>/<reason>` (`queue/buffer_full`,
@@ -51,6 +53,13 @@ export interface SidecarMetrics {
   recordConfigReload(result: LoadResult, at?: Date): void;
   recordRequestStart(): void;
   recordRequestEnd(): void;
+  /** One answered `POST /v1/tokens/*`: outcome `ok` or the stable error code it ended with. */
+  recordTokenRequest(grant: TokenGrant, outcome: string): void;
+  recordTokenCacheHit(grant: TokenGrant): void;
+  /** A cached token's refresh ahead of its expiry began. */
+  recordTokenRefresh(grant: TokenGrant): void;
+  /** A token endpoint call that failed: `token_refused` (the IdP said no) or `token_unavailable`. */
+  recordTokenIdpError(grant: TokenGrant, code: string): void;
   /** Requests still running when the shutdown timeout cut their connections. */
   recordRequestsCut(count: number): void;
   /** The text exposition of every metric (prom-client's format). */
@@ -122,6 +131,10 @@ export function createMetrics(): SidecarMetrics {
   const configReloads = new Counter({ name: 'authz_config_reloads_total', help: 'Configuration reloads (SIGHUP), by result; a failed reload keeps the running configuration.', labelNames: ['result'], registers });
   const configReloaded = new Gauge({ name: 'authz_config_last_reload_success_timestamp_seconds', help: 'Unix time of the last successful configuration reload (0: never reloaded).', registers, aggregator: 'max' });
   const inFlight = new Gauge({ name: 'authz_http_requests_in_flight', help: 'HTTP requests being served.', registers });
+  const tokenRequests = new Counter({ name: 'authz_token_requests_total', help: 'Outbound token requests answered (POST /v1/tokens/*), by grant and outcome (ok or the stable error code).', labelNames: ['grant', 'outcome'], registers });
+  const tokenHits = new Counter({ name: 'authz_token_cache_hits_total', help: 'Outbound token requests answered from the token cache, by grant.', labelNames: ['grant'], registers });
+  const tokenRefreshes = new Counter({ name: 'authz_token_refreshes_total', help: 'Cached outbound tokens refreshed ahead of their expiry, by grant.', labelNames: ['grant'], registers });
+  const tokenIdpErrors = new Counter({ name: 'authz_token_idp_errors_total', help: 'Failed calls to the token endpoint, by grant and code (token_refused, token_unavailable).', labelNames: ['grant', 'code'], registers });
   const cut = new Counter({ name: 'authz_http_requests_cut_total', help: 'Requests whose connection was closed by the shutdown timeout before they were answered.', registers });
 
   let logRead: (() => DecisionLogCounts) | undefined;
@@ -220,6 +233,18 @@ export function createMetrics(): SidecarMetrics {
     },
     recordRequestEnd() {
       inFlight.dec();
+    },
+    recordTokenRequest(grant, outcome) {
+      tokenRequests.inc({ grant, outcome });
+    },
+    recordTokenCacheHit(grant) {
+      tokenHits.inc({ grant });
+    },
+    recordTokenRefresh(grant) {
+      tokenRefreshes.inc({ grant });
+    },
+    recordTokenIdpError(grant, code) {
+      tokenIdpErrors.inc({ grant, code });
     },
     recordRequestsCut(count) {
       if (count > 0) cut.inc(count);

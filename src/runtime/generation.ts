@@ -10,8 +10,9 @@ import type { HttpApi } from '../http/http-api.ts';
 import type { Component } from '../lib/component.ts';
 import { createBundleLoader, type BundleLoader } from '../policy/bundle-loader.ts';
 import { createSharedClaimsTier, type SharedClaimsTier } from '../claims/shared/shared-tier.ts';
+import { createTokenService, type TokenService } from '../tokens/token-service.ts';
 import { healthOf, statusReportOf, whyNotReady } from './health.ts';
-import { identityHooks, observeDecisions, type Services } from './services.ts';
+import { identityHooks, observeDecisions, tokenHooks, type Services } from './services.ts';
 import type { Settings } from './settings.ts';
 
 /**
@@ -27,6 +28,8 @@ export interface Generation extends HttpApi {
   readonly identity: Identity;
   /** The fleet's shared claims tier (`claims.shared.url`), undefined when off. */
   readonly claimsShared: SharedClaimsTier | undefined;
+  /** Outbound tokens (`tokens.clientId`), or undefined. */
+  readonly tokens: TokenService | undefined;
   /** This generation's components, in start order: the decision log first (it records the first decision), the identity last. */
   readonly components: readonly Component[];
   /** The API's request listener for this generation (create-handler.ts). */
@@ -68,6 +71,11 @@ export function buildGeneration(settings: Settings, services: Services, options:
   const identity = keepIdentity
     ? previous!.identity
     : createIdentity({ config, claims: settings.claims, issuer: services.discovery, log: services.log, now: services.now, hooks: identityHooks(services), shared: claimsShared });
+  // The token service exchanges only what this identity verifies, so it is rebuilt with it (its cache starts empty then).
+  const tokens =
+    keepIdentity && keep('tokens') && previous!.tokens
+      ? previous!.tokens
+      : settings.tokens && createTokenService({ settings: settings.tokens, issuer: services.discovery, verify: identity.verify, now: services.now, hooks: tokenHooks(services) });
 
   const deps: AuthorizerDeps = {
     verify: identity.verify,
@@ -79,7 +87,7 @@ export function buildGeneration(settings: Settings, services: Services, options:
     decisionPath: config.policy.entrypoint,
     observe: observeDecisions(services),
   };
-  const components: readonly Component[] = [decisionLog, bundles, ...(claimsShared ? [claimsShared] : []), identity];
+  const components: readonly Component[] = [decisionLog, bundles, ...(claimsShared ? [claimsShared] : []), identity, ...(tokens ? [tokens] : [])];
   const all = (): readonly Component[] => [...options.shared().filter((c) => c !== services.discovery), ...components, services.discovery];
   const generation: Omit<Generation, 'handler'> = {
     settings,
@@ -88,6 +96,7 @@ export function buildGeneration(settings: Settings, services: Services, options:
     bundles,
     identity,
     claimsShared,
+    tokens,
     components,
     authorize: createAuthorizer(deps),
     queryData: createDataQuery(deps),

@@ -6,6 +6,7 @@ import { instrumentUserinfo } from '../metrics/instrument-userinfo.ts';
 import type { SidecarMetrics } from '../metrics/sidecar-metrics.ts';
 import type { DecisionTracer } from '../tracing/decision-tracer.ts';
 import type { IssuerDiscovery } from '../token/issuer-discovery.ts';
+import type { TokenHooks } from '../tokens/token-service.ts';
 
 /** What lives as long as the process and every generation shares: logging, metrics, tracing, discovery. */
 export interface Services {
@@ -40,5 +41,17 @@ export function identityHooks(services: Services): IdentityHooks {
     onBreakerState: (endpoint, to) => {
       if (endpoint === 'userinfo') metrics.recordCircuitState(to === 'half-open' ? 'half_open' : to);
     },
+  };
+}
+
+/** The token service's observation points, recorded as metrics; a failed background refresh is logged (never the token). */
+export function tokenHooks(services: Services): TokenHooks {
+  const { metrics, log } = services;
+  return {
+    onRequest: (grant, outcome) => metrics.recordTokenRequest(grant, outcome),
+    onCacheHit: (grant) => metrics.recordTokenCacheHit(grant),
+    onRefresh: (grant) => metrics.recordTokenRefresh(grant),
+    onIdpError: (grant, code) => metrics.recordTokenIdpError(grant, code),
+    onRefreshFailed: (err) => log.warn('refreshing a service token failed; the cached one is served until it lapses', { detail: (err as Error).message }),
   };
 }

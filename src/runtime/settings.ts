@@ -7,6 +7,7 @@ import { extAuthzSettings } from '../ext-authz/ext-authz-settings.ts';
 import { httpSettings } from '../http/http-settings.ts';
 import { policySettings, type PolicySettings } from '../policy/policy-settings.ts';
 import { checkTokenSettings } from '../token/token-settings.ts';
+import { tokensSettings, type TokensSettings } from '../tokens/tokens-settings.ts';
 
 /**
  * A configuration checked as a whole and ready to build components from: the spec-typed Config
@@ -20,6 +21,8 @@ export interface Settings {
   readonly policy: PolicySettings;
   readonly decisionLog: DecisionLogSettings;
   readonly authzen: AuthzenSettings;
+  /** Outbound tokens; undefined when `tokens.clientId` is unset (off). */
+  readonly tokens: TokensSettings | undefined;
 }
 
 /** Applies every component's rules to a loaded Config; throws `config_error` naming the key. */
@@ -33,6 +36,7 @@ export function settle(config: Config): Settings {
     policy: policySettings(config),
     decisionLog: decisionLogSettings(config),
     authzen: authzenSettings(config),
+    tokens: tokensSettings(config),
   });
 }
 

@@ -9,6 +9,8 @@ export interface IssuerMetadata {
   readonly jwksUri: string;
   readonly userinfoEndpoint: string | undefined;
   readonly introspectionEndpoint: string | undefined;
+  /** Where outbound tokens come from (src/tokens/): client credentials and token exchange. */
+  readonly tokenEndpoint: string | undefined;
 }
 
 const MAX_DISCOVERY_BYTES = 1024 * 1024;
@@ -49,6 +51,7 @@ export async function discoverIssuer(issuer: string, timeoutMs: number): Promise
     jwksUri: endpoint(doc, 'jwks_uri', true)!,
     userinfoEndpoint: endpoint(doc, 'userinfo_endpoint', false),
     introspectionEndpoint: endpoint(doc, 'introspection_endpoint', false),
+    tokenEndpoint: endpoint(doc, 'token_endpoint', false),
   };
 }
 

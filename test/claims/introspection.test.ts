@@ -72,7 +72,7 @@ describe('tokens verified by introspection (claims.introspection.verifyTokens)',
       assert.equal(res.body.allow, true);
       assert.equal(s.idp.calls.introspection.get('alice'), 1, 'verification and claims share one call');
       const line = await s.logged(res.body.decision_id);
-      assert.deepEqual(line.subject, { sub: 'alice', iss: s.idp.issuer });
+      assert.deepEqual(line.subject, { sub: 'alice', iss: s.idp.issuer, kind: 'user' });
       assert.equal(line.claims.source, 'introspection');
       assert.equal(s.idp.total('userinfo'), 0, 'roles came with introspection');
     } finally {

@@ -45,8 +45,13 @@ export async function startTestSidecar(
   const sidecar = createRuntime(settings, silentLog, options);
   const { url } = await sidecar.start();
   if (waitReady) await sidecar.whenReady();
-  const readDecisions = (): any[] =>
-    existsSync(decisionLogPath) ? readFileSync(decisionLogPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  // Only complete lines: the log may be read while a record is being appended, and a half-written last line
+  // (no newline yet) is not a record (it flaked test/security/forward-auth-uri.test.ts under load).
+  const readDecisions = (): any[] => {
+    if (!existsSync(decisionLogPath)) return [];
+    const text = readFileSync(decisionLogPath, 'utf8');
+    return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  };
   return {
     url,
     sidecar,

@@ -68,7 +68,7 @@ describe('OPA Data API, explain and status', () => {
     await sleep(50);
     const logged = sc.decisions().find((d) => d.decision_id === r.body.decision_id);
     assert.equal(logged.path, 'data/authz/decision');
-    assert.deepEqual(logged.subject, { sub: 'bob', iss: idp.issuer });
+    assert.deepEqual(logged.subject, { sub: 'bob', iss: idp.issuer, kind: 'user' });
   });
 
   it('explain=input on /authorize returns the input document with secrets redacted', async () => {

@@ -127,7 +127,7 @@ describe('sidecar against a real OIDC provider on loopback', () => {
     const lines = sc.decisions();
     assert.equal(lines.length, before + 1);
     assert.equal(event.decision_id, res.body.decision_id);
-    assert.deepEqual(event.subject, { sub: 'bob', iss: idp.issuer });
+    assert.deepEqual(event.subject, { sub: 'bob', iss: idp.issuer, kind: 'user' });
     assert.deepEqual(event.request, { method: 'GET', path: '/api/orders/1' });
     assert.equal(event.result.allow, true);
     assert.equal(typeof event.bundles.authz.revision, 'string');

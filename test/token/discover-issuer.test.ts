@@ -46,6 +46,7 @@ describe('discoverIssuer', () => {
       jwksUri: `${issuer}/jwks`,
       userinfoEndpoint: `${issuer}/userinfo`,
       introspectionEndpoint: `${issuer}/introspect`,
+      tokenEndpoint: undefined,
     });
   });
 

@@ -120,7 +120,7 @@ function int(url: URL, name: string, fallback: number, min: number, max: number)
 }
 
 /** One row as the lists show it, from the index alone. */
-export function rowView(index: LogIndex, r: number): RowView {
+function rowView(index: LogIndex, r: number): RowView {
   const { col, dict } = index;
   const t = col.time[r]!;
   const req = dict.request.value(col.request[r]!);

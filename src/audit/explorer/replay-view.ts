@@ -11,7 +11,7 @@ export type ReplayState =
 
 /** Which way a decision would change. */
 export const ALLOW_TO_DENY = 1;
-export const DENY_TO_ALLOW = 2;
+const DENY_TO_ALLOW = 2;
 
 export interface ReplayView {
   status(): ReplayState;

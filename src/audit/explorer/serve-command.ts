@@ -8,7 +8,7 @@ import { startReplay } from './replay-view.ts';
 import { isLoopback, startExplorerServer } from './explorer-server.ts';
 
 /** Next to the sidecar's 8181 and the demo IdP's 8180. */
-export const DEFAULT_PORT = 8182;
+const DEFAULT_PORT = 8182;
 
 /**
  * `authz-sidecar audit serve`: indexes the logs, serves the explorer until SIGINT or SIGTERM.

@@ -14,7 +14,7 @@ import { sendJson } from '../send-json.ts';
  */
 export async function authorizeRoute(api: HttpApi, req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
   requireReady(api);
-  const authorization = authorizationOf(req);
+  const authorization = authorizationOf(req, api.config.token.cookie);
   const body = await readJsonBody(req, api.config.http.maxBodyBytes);
   if (body === undefined) throw new SidecarError('unsupported_media_type', 'the body must be application/json');
   const explain = query !== '' && explainMode(new URLSearchParams(query), api.config.http.explain);

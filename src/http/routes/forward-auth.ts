@@ -10,7 +10,7 @@ import { sendJson } from '../send-json.ts';
  */
 export async function forwardAuthRoute(api: HttpApi, req: IncomingMessage, res: ServerResponse): Promise<void> {
   requireReady(api);
-  const decision = await api.authorize(forwardAuthRequestOf(req.headers, authorizationOf(req)));
+  const decision = await api.authorize(forwardAuthRequestOf(req.headers, authorizationOf(req, api.config.token.cookie)));
   const answer = forwardAuthAnswer(decision);
   sendJson(res, answer.status, answer.body, { 'X-Authz-Decision-Id': decision.decisionId });
 }

@@ -3,7 +3,7 @@ import { compareValues, RegoSet } from '../wasm/rego-value.ts';
 import { BuiltinError, collectionArg, integerArg, intArg, objectArg, stringArg, typeName, type HostBuiltin } from './builtin-types.ts';
 
 /** Most numbers numbers.range_step returns; OPA has no limit but a query deadline. */
-export const MAX_RANGE = 1_000_000;
+const MAX_RANGE = 1_000_000;
 
 const equal = (a: unknown, b: unknown): boolean => compareValues(a, b) === 0;
 const contains = (items: readonly unknown[], x: unknown): boolean => items.some((y) => equal(x, y));

@@ -48,7 +48,7 @@ export const encodingBuiltins: Record<string, HostBuiltin> = {
 const utf8 = (b: Buffer): string => new TextDecoder().decode(b);
 
 /** Go's url.QueryEscape: everything but A-Z a-z 0-9 - _ . ~ is %XX, space is '+'. */
-export function queryEscape(s: string): string {
+function queryEscape(s: string): string {
   let out = '';
   for (const byte of Buffer.from(s)) {
     const c = String.fromCharCode(byte);
@@ -60,7 +60,7 @@ export function queryEscape(s: string): string {
 }
 
 /** Go's url.QueryUnescape: '+' is a space; a malformed %XX is an error. */
-export function queryUnescape(name: string, s: string): string {
+function queryUnescape(name: string, s: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;

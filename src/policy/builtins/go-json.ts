@@ -55,7 +55,7 @@ export function goString(s: string): string {
 }
 
 /** A float as Go's encoding/json writes float64 ('f' format, 'e' beyond 1e21 or below 1e-6). */
-export function goNumber(n: number): string {
+function goNumber(n: number): string {
   if (Number.isInteger(n) && Math.abs(n) < 1e21) return String(n);
   const abs = Math.abs(n);
   if (abs !== 0 && (abs < 1e-6 || abs >= 1e21)) {

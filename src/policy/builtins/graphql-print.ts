@@ -27,7 +27,7 @@ const strs = (v: unknown, what: string): string[] => {
 };
 const desc = (o: Obj): string => (str(o['Description'], 'Description') === '' ? '' : `${JSON.stringify(o['Description'])} `);
 
-export function printValue(v: unknown): string {
+function printValue(v: unknown): string {
   const o = obj(v, 'Value');
   const raw = str(o['Raw'], 'Raw');
   const children = list(o['Children'], 'Children');
@@ -42,7 +42,7 @@ export function printValue(v: unknown): string {
   }
 }
 
-export function printType(v: unknown): string {
+function printType(v: unknown): string {
   const t = obj(v, 'Type');
   const base = str(t['NamedType'], 'NamedType') || `[${printType(t['Elem'])}]`;
   return t['NonNull'] === true ? `${base}!` : base;
@@ -112,7 +112,7 @@ export function printDirectiveDefinition(d: Obj): string {
   return `${desc(d)}directive @${str(d['Name'], 'Name')}${argDefs(d['Arguments'])}${d['IsRepeatable'] === true ? ' repeatable' : ''} on ${strs(d['Locations'], 'Locations').join(' | ')}`;
 }
 
-export function printSchemaDefinition(s: Obj, extend: boolean): string {
+function printSchemaDefinition(s: Obj, extend: boolean): string {
   const ops = list(s['OperationTypes'], 'OperationTypes').map((o) => `${str(o['Operation'], 'Operation')}: ${str(o['Type'], 'Type')}`);
   return `${extend ? 'extend ' : desc(s)}schema${dirs(s['Directives'])}${ops.length ? ` { ${ops.join(' ')} }` : ''}`;
 }

@@ -73,7 +73,7 @@ function cover(first: bigint, last: bigint): string[] {
 }
 
 /** net.cidr_contains: a CIDR contains an address or CIDR of its own family. */
-export function cidrContains(a: string, b: string): boolean {
+function cidrContains(a: string, b: string): boolean {
   const outer = cidrRange(a);
   if (!outer) throw new BuiltinError('net.cidr_contains_matches', `invalid CIDR address: ${a}`);
   const ip = parseAddr(b);

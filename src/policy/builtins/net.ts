@@ -2,7 +2,7 @@ import { RegoSet } from '../wasm/rego-value.ts';
 import { BuiltinError, stringArg, type HostBuiltin } from './builtin-types.ts';
 
 /** Most addresses net.cidr_expand returns; OPA has no limit but a query deadline. */
-export const MAX_CIDR_EXPANSION = 65536;
+const MAX_CIDR_EXPANSION = 65536;
 
 /** OPA's net.cidr_expand and net.cidr_is_valid (topdown/cidr.go) with Go's net.ParseCIDR rules. */
 export const netBuiltins: Record<string, HostBuiltin> = {

@@ -32,7 +32,7 @@ function toArg(v: unknown): Arg {
 }
 
 /** ast.Value's String(): Rego's own text of a value (object keys and set items in OPA's order). */
-export function regoString(v: unknown): string {
+function regoString(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return quoteGo(v);
@@ -55,7 +55,7 @@ const badVerb = (verb: string, a: Arg, spec: Spec): string => {
 };
 
 /** Go's fmt.Sprintf for the argument types OPA passes. */
-export function goSprintf(format: string, args: readonly Arg[]): string {
+function goSprintf(format: string, args: readonly Arg[]): string {
   let out = '';
   let argi = 0;
   let i = 0;

@@ -48,7 +48,7 @@ function anyAffix(name: string, args: readonly unknown[], match: (s: string, aff
 }
 
 /** Go's strings.SplitN (limit < 0: no limit); an empty separator splits into code points. */
-export function goSplit(s: string, sep: string, limit: number): string[] {
+function goSplit(s: string, sep: string, limit: number): string[] {
   if (limit === 0) return [];
   if (sep === '') {
     const rs = runes(s);

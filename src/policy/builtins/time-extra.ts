@@ -11,7 +11,7 @@ const UNITS: Record<string, bigint> = { ns: 1n, us: 1_000n, 'µs': 1_000n, 'μs'
 const DAYS: Record<string, number> = { d: 24, w: 7 * 24, y: 365 * 24 };
 
 /** Go's time.ParseDuration. */
-export function parseDuration(s: string): bigint {
+function parseDuration(s: string): bigint {
   const bad = (): never => {
     throw new BuiltinError('time.parse_duration_ns', `time: invalid duration ${JSON.stringify(s)}`);
   };

@@ -57,7 +57,7 @@ export const timeBuiltins: Record<string, HostBuiltin> = {
 };
 
 /** Go's time.Parse(time.RFC3339, s): its strict fast path (time/format_rfc3339.go). */
-export function parseRfc3339(s: string): bigint {
+function parseRfc3339(s: string): bigint {
   const bad = (): never => {
     throw new BuiltinError('time.parse_rfc3339_ns', `parsing time "${s}" as "2006-01-02T15:04:05Z07:00": cannot parse`);
   };

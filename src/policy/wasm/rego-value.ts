@@ -162,13 +162,3 @@ export function rawJson(source: string): unknown {
 export function isRawJson(v: unknown): boolean {
   return (JSON as unknown as { isRawJSON(v: unknown): boolean }).isRawJSON(v);
 }
-
-/** A value with RegoSets turned into sorted arrays (OPA's JSON form). */
-export function toJson(v: unknown): unknown {
-  if (v instanceof RegoSet) return v.items.map(toJson);
-  if (Array.isArray(v)) return v.map(toJson);
-  if (v !== null && typeof v === 'object' && !isRawJson(v)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
-  }
-  return v;
-}
