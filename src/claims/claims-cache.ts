@@ -8,8 +8,11 @@ export interface CachedClaims {
   readonly roles: readonly string[];
 }
 
-/** `stale`: the IdP failed and claims past their TTL were served, inside the stale-if-error window. */
-export type CacheOutcome = 'hit' | 'miss' | 'uncached' | 'stale';
+/**
+ * `stale`: the IdP failed and claims past their TTL were served, inside the stale-if-error window.
+ * `shared`: a local miss answered by the fleet's shared tier (src/claims/shared/), no IdP call.
+ */
+export type CacheOutcome = 'hit' | 'miss' | 'uncached' | 'stale' | 'shared';
 
 /** What a load produces; the TTL and subject are known only once the IdP has answered. */
 export interface Loaded {
@@ -20,6 +23,12 @@ export interface Loaded {
   readonly subject: string;
   /** Estimated heap size of the entry. */
   readonly bytes: number;
+  /**
+   * Set when the value did not come from the IdP just now: `shared`, a fresh entry of the shared
+   * tier; `stale`, a shared entry past its TTL, served because the IdP failed (never stored locally).
+   */
+  readonly origin?: 'shared' | 'stale';
+  readonly staleReason?: string;
 }
 
 export interface LoadResult {
@@ -231,6 +240,10 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
         }
         throw err;
       }
+      if (loaded.origin === 'stale') {
+        if (leader) s.stale++;
+        return { value: loaded.value, outcome: 'stale', ...(loaded.staleReason === undefined ? {} : { staleReason: loaded.staleReason }) };
+      }
       if (!leader) return { value: loaded.value, outcome: 'miss' };
       s.misses++;
       const t = now();
@@ -243,7 +256,7 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
         s.uncached++;
         return { value: loaded.value, outcome: 'uncached' };
       }
-      return { value: loaded.value, outcome: 'miss' };
+      return { value: loaded.value, outcome: loaded.origin === 'shared' ? 'shared' : 'miss' };
     },
     refusal(key) {
       const e = entries.get(key);

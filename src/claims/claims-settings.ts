@@ -1,10 +1,13 @@
 import type { Config } from '../config/config.ts';
 import { configError } from '../config/validate-value.ts';
 import { parseRoleClaims, roleClaimProblem, type RoleClaim } from './role-claims.ts';
+import { sharedTierSettings, type SharedTierSettings } from './shared/shared-settings.ts';
 
 export interface ClaimsSettings {
   /** `claims.roleClaims`, parsed once. */
   readonly roleClaims: readonly RoleClaim[];
+  /** `claims.shared.*`: the shared claims tier, undefined when it is off (src/claims/shared/). */
+  readonly shared?: SharedTierSettings | undefined;
 }
 
 /** Checks the rules across the `claims.*` keys and derives what the claims components need. */
@@ -28,5 +31,5 @@ export function claimsSettings(config: Config): ClaimsSettings {
   }
   if (claims.subjectLookup.authorization !== undefined && lookup === undefined) throw configError('claims.subjectLookup.authorization', 'is set but claims.subjectLookup.url is not');
   if (claims.admin.token !== undefined && Buffer.byteLength(claims.admin.token) < 32) throw configError('claims.admin.token', 'must be at least 32 bytes');
-  return { roleClaims: parseRoleClaims(claims.roleClaims) };
+  return { roleClaims: parseRoleClaims(claims.roleClaims), shared: sharedTierSettings(config) };
 }

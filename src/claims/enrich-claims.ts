@@ -34,6 +34,8 @@ export interface EnrichOptions {
   readonly sources: readonly ClaimsSource[];
   readonly fetch: ClaimsFetcher;
   readonly cache: ClaimsCache;
+  /** Called when a session id is seen for the first time in this process (the shared tier remembers it fleet-wide). */
+  readonly onSession?: ((sid: string, subject: string) => void) | undefined;
   /** `claims.serviceClaim`: the claim that marks a service caller, or undefined (every caller is a user). */
   readonly serviceClaim?: string | undefined;
 }
@@ -76,7 +78,11 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
       return { subject, source: 'token', cache: 'none' };
     }
 
-    if (typeof payload['sid'] === 'string') options.cache.noteSession(payload['sid'], subjectId(payload.iss, payload.sub));
+    if (typeof payload['sid'] === 'string') {
+      const subject = subjectId(payload.iss, payload.sub);
+      if (options.onSession && options.cache.subjectOfSession(payload['sid']) !== subject) options.onSession(payload['sid'], subject);
+      options.cache.noteSession(payload['sid'], subject);
+    }
     const todo = needed ? options.sources.filter((s) => !(pre && s.name === 'introspection')) : [];
     const settled = await Promise.allSettled(todo.map((s) => options.fetch(s, token, payload)));
     const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));

@@ -1,11 +1,14 @@
 import { SidecarError } from '../errors/sidecar-error.ts';
 import type { VerifiedToken } from '../token/verify-token.ts';
-import { claimsCacheKey, subjectId, tokenKey, type CacheOutcome, type ClaimsCache } from './claims-cache.ts';
+import { claimsCacheKey, subjectId, tokenKey, type CacheOutcome, type ClaimsCache, type Loaded } from './claims-cache.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { readRoles, type RoleClaim } from './role-claims.ts';
 import { createRoleInterner } from './intern-roles.ts';
 import type { ClaimsClient, FetchedClaims } from './userinfo-client.ts';
 import type { ProcessLog } from '../lib/process-log.ts';
+import { loadThroughShared } from './shared/load-through-shared.ts';
+import type { SharedClaimsTier } from './shared/shared-tier.ts';
+import type { IdpBudget } from './idp-budget.ts';
 
 export type SourceName = 'userinfo' | 'introspection';
 
@@ -43,6 +46,10 @@ export interface FetcherOptions {
   readonly now?: () => number;
   /** Where a first-run mistake is explained: a first answer holding none of the role claims. */
   readonly log?: Pick<ProcessLog, 'warn'>;
+  /** The fleet's shared tier, second behind `cache`, when `claims.shared.url` is set (src/claims/shared/). */
+  readonly shared?: SharedClaimsTier | undefined;
+  /** The IdP call budget (claims.budget.*), taken before every call that reaches the IdP. */
+  readonly budget?: IdpBudget | undefined;
 }
 
 export type ClaimsFetcher = (source: ClaimsSource, token: string, payload: VerifiedToken['payload'] | undefined) => Promise<SourceResult>;
@@ -79,36 +86,56 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
     const refused = cache.refusal(refusalKey);
     if (refused) throw new SidecarError(refused.code, `${refused.message} (remembered refusal)`, { expose: refused.expose });
     const key = source.name === 'userinfo' && payload ? `userinfo:${keys.claims}` : `${source.name}:${hash}`;
+    const subject = payload ? subjectId(payload.iss, payload.sub) : undefined;
     try {
-      const r = await cache.getOrLoad(
-        key,
-        async () => {
-          const { claims, bytes } = await source.fetch(token);
-          check(source.name, claims, payload, options.issuer);
-          interner.claims(claims, options.roleClaims);
-          const read = readRoles(claims, options.roleClaims);
-          const roles = read && interner.list(read);
-          if (!answered.has(source.name)) {
-            answered.add(source.name);
-            if (roles === undefined) warnNoRoleClaims(options, source.name, claims);
-          }
-          const sub = payload?.sub ?? (claims['sub'] as string);
-          const exp = payload?.exp ?? (claims['exp'] as number);
-          return {
-            value: { claims, roles: roles ?? [] },
-            ttlSeconds: Math.min(options.cacheTtlSeconds, exp - now() / 1000),
-            subject: subjectId(payload?.iss ?? options.issuer, sub),
-            bytes: entryBytes(bytes),
-          };
-        },
-        payload ? subjectId(payload.iss, payload.sub) : undefined,
-      );
+      const fromIdp = async (): Promise<Loaded> => {
+        const { claims, bytes } = await callIdp(options.budget, source, token, subject ?? `token:${hash}`);
+        check(source.name, claims, payload, options.issuer);
+        const roles = readRoles(claims, options.roleClaims);
+        if (!answered.has(source.name)) {
+          answered.add(source.name);
+          if (roles === undefined) warnNoRoleClaims(options, source.name, claims);
+        }
+        const sub = payload?.sub ?? (claims['sub'] as string);
+        const exp = payload?.exp ?? (claims['exp'] as number);
+        return {
+          value: { claims, roles: roles ?? [] },
+          ttlSeconds: Math.min(options.cacheTtlSeconds, exp - now() / 1000),
+          subject: subjectId(payload?.iss ?? options.issuer, sub),
+          bytes: entryBytes(bytes),
+        };
+      };
+      // The shared tier holds what is known before the call: entries of a verified token's subject.
+      const shared = options.shared;
+      const load =
+        shared && payload && subject && options.cacheTtlSeconds > 0
+          ? () => loadThroughShared({ tier: shared, subject, field: key, refusalKey, expMs: payload.exp * 1000, negativeTtlSeconds: options.negativeTtlSeconds, now }, fromIdp)
+          : fromIdp;
+      // Role lists are interned whichever tier answered: thousands of users share a handful of role sets.
+      const interned = async (): Promise<Loaded> => {
+        const loaded = await load();
+        interner.claims(loaded.value.claims, options.roleClaims);
+        return { ...loaded, value: { claims: loaded.value.claims, roles: interner.list(loaded.value.roles) } };
+      };
+      const r = await cache.getOrLoad(key, interned, subject);
       return { name: source.name, claims: r.value.claims, roles: r.value.roles, outcome: r.outcome, staleReason: r.staleReason };
     } catch (err) {
       if (err instanceof SidecarError && err.code === 'claims_rejected') cache.remember(refusalKey, err, options.negativeTtlSeconds);
       throw err;
     }
   };
+}
+
+/** One call to the IdP, within the budget; an IdP 429's Retry-After pauses the endpoint (fleet-wide when shared). */
+async function callIdp(budget: IdpBudget | undefined, source: ClaimsSource, token: string, budgetKey: string): Promise<FetchedClaims> {
+  if (!budget) return source.fetch(token);
+  await budget.take(source.name, budgetKey);
+  try {
+    return await source.fetch(token);
+  } catch (err) {
+    if (err instanceof SidecarError && err.retryAfterSeconds !== undefined) budget.pause(source.name, err.retryAfterSeconds * 1000);
+    throw err;
+  }
 }
 
 /**

@@ -17,6 +17,8 @@ export interface IdpAnswer {
   readonly text: string;
   /** Size of the body in bytes, for the cache's memory estimate. */
   readonly bytes: number;
+  /** A 429's or 503's `Retry-After`, in seconds (delta-seconds or an HTTP-date, RFC 9110 §10.2.3). */
+  readonly retryAfterSeconds?: number | undefined;
 }
 
 export interface IdpPool {
@@ -59,7 +61,14 @@ export function createIdpPool(endpoint: string, options: IdpHttpOptions): IdpPoo
         clearTimeout(headersTimer);
         const ct = res.headers['content-type'];
         const body = Buffer.from(await res.body.arrayBuffer());
-        return { status: res.statusCode, type: mediaType((Array.isArray(ct) ? ct[0] : ct) ?? ''), text: body.toString('utf8'), bytes: body.length };
+        const retryAfter = retryAfterSeconds(res.headers['retry-after']);
+        return {
+          status: res.statusCode,
+          type: mediaType((Array.isArray(ct) ? ct[0] : ct) ?? ''),
+          text: body.toString('utf8'),
+          bytes: body.length,
+          ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
+        };
       } catch (err) {
         throw new SidecarError('claims_unavailable', `${what} request failed: ${describe(err)}`, { cause: err });
       } finally {
@@ -68,6 +77,16 @@ export function createIdpPool(endpoint: string, options: IdpHttpOptions): IdpPoo
     },
     close: () => pool.close(),
   };
+}
+
+/** Retry-After as seconds from now; undefined when absent or unreadable. */
+function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
+  const first = Array.isArray(header) ? header[0] : header;
+  if (first === undefined) return undefined;
+  const value = first.trim();
+  if (/^\d{1,9}$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 /** Parses a JSON object answer; anything else is `claims_unavailable` naming what was wrong. */

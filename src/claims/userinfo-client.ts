@@ -32,6 +32,10 @@ export function createUserinfoClient(options: UserinfoOptions): ClaimsClient {
       if (res.status === 401 || res.status === 403) {
         throw new SidecarError('claims_rejected', `the issuer refused the token at userinfo (${res.status})`);
       }
+      if (res.status === 429 || (res.status === 503 && res.retryAfterSeconds !== undefined)) {
+        // The IdP's own rate limit: its Retry-After pauses this endpoint (src/claims/idp-budget.ts).
+        throw new SidecarError('claims_unavailable', `userinfo answered ${res.status}`, { retryAfterSeconds: res.retryAfterSeconds ?? 1 });
+      }
       if (res.status !== 200) throw new SidecarError('claims_unavailable', `userinfo answered ${res.status}`);
       if (res.type === 'application/jwt') {
         if (!options.verifySigned) throw new SidecarError('claims_unavailable', 'userinfo answered a signed JWT, which needs claims.clientId (its aud) to be verified');

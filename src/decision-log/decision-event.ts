@@ -50,7 +50,7 @@ export interface DecisionEventV1 {
   readonly request: { readonly method: string; readonly path: string } | null;
   /**
    * `source`: `token`, or the claims sources used joined with `+` (`userinfo`, `introspection+userinfo`);
-   * `cache`: each source's outcome joined the same way (`hit`, `miss`, `uncached`, `stale`), `none` when
+   * `cache`: each source's outcome joined the same way (`hit`, `miss`, `uncached`, `stale`, `shared`), `none` when
    * nothing was fetched, `reused` for the items of an AuthZEN batch after the first (they share the claims
    * established once for the request); `stale_reason` only when stale claims were served because the IdP failed.
    */

@@ -15,6 +15,8 @@ import type { ClaimsClient } from '../claims/userinfo-client.ts';
 import { createCircuitBreaker, type BreakerStatus, type CircuitBreaker } from '../claims/circuit-breaker.ts';
 import { createClaimsFetcher } from '../claims/fetch-claims.ts';
 import { createSubjectLookup } from '../claims/subject-lookup.ts';
+import type { SharedClaimsTier } from '../claims/shared/shared-tier.ts';
+import { createIdpBudget } from '../claims/idp-budget.ts';
 import { connectClaimsSources, type ConnectedSources } from './connect-claims-sources.ts';
 
 /** Observation points for metrics; src/token and src/claims stay free of metrics code. */
@@ -22,6 +24,8 @@ export interface IdentityHooks {
   readonly wrapUserinfo?: (client: ClaimsClient) => ClaimsClient;
   readonly onJwksFetch?: (ok: boolean) => void;
   readonly onBreakerState?: (endpoint: string, to: 'closed' | 'open' | 'half-open') => void;
+  /** A call the IdP budget (claims.budget.*) did not let through. */
+  readonly onBudgetRefused?: (endpoint: string) => void;
 }
 
 export interface IdentityOptions {
@@ -31,6 +35,8 @@ export interface IdentityOptions {
   readonly log: ProcessLog;
   readonly now?: () => number;
   readonly hooks?: IdentityHooks;
+  /** The `claims_shared` component (a component of its own, started before this one), when `claims.shared.url` is set. */
+  readonly shared?: SharedClaimsTier | undefined;
 }
 
 /**
@@ -50,7 +56,7 @@ export interface Identity extends Component {
    * enforcement point, with no token to fetch claims with): source `cache`, or undefined when none are fresh.
    */
   readonly cachedSubject: (sub: string) => Enriched | undefined;
-  /** cachedSubject, or else `claims.subjectLookup` when configured (source `lookup`); undefined when neither knows the subject. */
+  /** cachedSubject, or what the shared tier holds (another replica fetched it), or else `claims.subjectLookup` when configured (source `lookup`); undefined when none knows the subject. */
   readonly subjectClaims: (sub: string) => Promise<Enriched | undefined>;
 }
 
@@ -76,7 +82,19 @@ export function createIdentity(options: IdentityOptions): Identity {
       },
     });
   const breakers = { userinfo: breaker('userinfo'), introspection: breaker('introspection'), lookup: breaker('subject lookup') };
-  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims: options.claims.roleClaims, issuer: config.issuer, now, log });
+  const { shared } = options;
+  // An eviction announced by any replica (this one included) drops the subject from the local tier.
+  shared?.onEvict((subject) => cache.evictSubject(subject));
+  const { budget: b } = claimsConfig;
+  const budget = createIdpBudget({
+    endpoint: { perSecond: b.callsPerSecond, burst: b.burst },
+    subject: { perSecond: b.perSubjectPerMinute / 60, burst: b.perSubjectBurst },
+    maxSubjects: claimsConfig.cacheMaxEntries,
+    now,
+    shared,
+    onRefused: hooks.onBudgetRefused,
+  });
+  const fetchClaims = createClaimsFetcher({ ...claimsConfig, cache, roleClaims: options.claims.roleClaims, issuer: config.issuer, now, log, shared, budget });
   const lookupUrl = claimsConfig.subjectLookup.url;
   const lookup = lookupUrl
     ? createSubjectLookup({
@@ -111,7 +129,8 @@ export function createIdentity(options: IdentityOptions): Identity {
       now,
     });
     const sources = connectClaimsSources({ config, meta, keys, breakers, fetch: fetchClaims, verifyJwt, log, now, hooks });
-    const enrich = createClaimsEnricher({ ...claimsConfig, roleClaims: options.claims.roleClaims, sources: sources.ordered, fetch: fetchClaims, cache });
+    const onSession = shared ? (sid: string, subject: string) => void shared.noteSession(sid, subject) : undefined;
+    const enrich = createClaimsEnricher({ ...claimsConfig, roleClaims: options.claims.roleClaims, sources: sources.ordered, fetch: fetchClaims, cache, onSession });
     built = { ...sources, enrich, closeVerifier: () => verifyJwt.close() };
   };
 
@@ -129,10 +148,17 @@ export function createIdentity(options: IdentityOptions): Identity {
     return { subject: { ...cached.claims, sub, iss: config.issuer, roles: cached.roles, kind: 'user' } as Subject, source: 'cache', cache: 'hit' };
   };
 
+  /** What another replica cached for the subject, through the shared tier (`cache: shared`). */
+  const sharedSubject = async (sub: string): Promise<Enriched | undefined> => {
+    const found = await shared?.peekSubject(subjectId(config.issuer, sub));
+    if (found === undefined) return undefined;
+    return { subject: { ...found.claims, sub, iss: config.issuer, roles: found.roles } as Subject, source: 'cache', cache: 'shared' };
+  };
+
   return {
     name: 'identity',
     cachedSubject,
-    subjectClaims: async (sub) => cachedSubject(sub) ?? (await lookup?.lookup(sub)),
+    subjectClaims: async (sub) => cachedSubject(sub) ?? (await sharedSubject(sub)) ?? (await lookup?.lookup(sub)),
     verify: (token) => (built ? built.verify(token) : Promise.reject(notDiscovered())),
     enrich: (token, verified) => (built ? built.enrich(token, verified) : Promise.reject(notDiscovered())),
     admin: createClaimsAdmin({
@@ -140,6 +166,7 @@ export function createIdentity(options: IdentityOptions): Identity {
       cache,
       breakers: () => ({ userinfo: breakers.userinfo.status, introspection: breakers.introspection.status }),
       logoutVerifier: () => built?.logoutVerifier,
+      shared,
     }),
     async start() {
       // When discovery is done already (a reload), this builds at once, before the swap.

@@ -75,14 +75,17 @@ export class SidecarError extends Error {
   readonly expose: boolean;
   /** Set by the decision pipeline so an error answer can name the logged decision. */
   decisionId: string | undefined;
+  /** When a 503 may be retried (the `Retry-After` header): set by the IdP call budget; 1 s otherwise. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; expose?: boolean } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; expose?: boolean; retryAfterSeconds?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SidecarError';
     this.code = code;
     this.status = statusOf[code];
     this.expose = options.expose ?? this.status < 500;
     this.decisionId = undefined;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

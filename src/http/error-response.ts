@@ -29,7 +29,7 @@ export function errorAnswer(err: unknown, log: ProcessLog): ErrorAnswer {
         ? 'Bearer realm="authz-sidecar"'
         : `Bearer realm="authz-sidecar", error="invalid_token", error_description="${quoted(message)}"`;
   }
-  if (e.status === 503 || e.code === 'rate_limited') headers['Retry-After'] = '1';
+  if (e.status === 503 || e.code === 'rate_limited') headers['Retry-After'] = String(Math.max(1, Math.ceil(e.retryAfterSeconds ?? 1)));
   if (e.code === 'payload_too_large') headers['Connection'] = 'close';
   return { status: e.status, headers, body: { code: e.code, message, ...(e.decisionId ? { decision_id: e.decisionId } : {}) } };
 }

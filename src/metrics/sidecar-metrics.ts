@@ -5,7 +5,9 @@ import { fixedLabelCounter, fixedLabelHistogram } from './fixed-label-metrics.ts
 export type DecisionResult = 'allow' | 'deny' | 'error';
 export type Stage = 'verify' | 'claims' | 'policy' | 'total';
 /** `stale`: claims served past their TTL because the IdP failed (stale-if-error). */
-export type ClaimsCacheOutcome = 'hit' | 'miss' | 'uncached' | 'stale';
+export type ClaimsCacheOutcome = 'hit' | 'miss' | 'uncached' | 'stale' | 'shared';
+/** What the shared claims tier (src/claims/shared/redis-guard.ts SharedOutcome) counts. */
+export type ClaimsSharedOutcome = 'hit' | 'miss' | 'stale' | 'refusal' | 'forged' | 'waited' | 'timeout' | 'error' | 'breaker_open' | 'evict_sent' | 'evict_received';
 export type CircuitState = 'closed' | 'open' | 'half_open';
 export type LoadResult = 'success' | 'failure';
 /** The grants of outbound tokens (src/tokens/). */
@@ -34,6 +36,10 @@ export interface SidecarMetrics {
   /** One decision with its stage timings in microseconds (the decision log's `timings_us`). */
   recordDecision(result: DecisionResult, errorCode: string | undefined, timingsUs: Readonly<Record<Stage, number>>): void;
   recordClaimsCache(outcome: ClaimsCacheOutcome): void;
+  /** One outcome of the shared claims tier (a read, a wait, a failure, an eviction). */
+  recordClaimsShared(outcome: ClaimsSharedOutcome): void;
+  /** An IdP call the budget (claims.budget.*) did not let through. */
+  recordIdpBudgetRefused(endpoint: string): void;
   recordUserinfoRequest(seconds: number, errorCode: string | undefined): void;
   recordCircuitState(state: CircuitState): void;
   recordJwksFetch(ok: boolean): void;
@@ -100,11 +106,19 @@ export function createMetrics(): SidecarMetrics {
   });
   const cache = fixedLabelCounter({
     name: 'authz_claims_cache_lookups_total',
-    help: 'Claims cache lookups by outcome: hit, miss, uncached (fetched, not cached), stale (served past TTL because the IdP failed).',
+    help: 'Claims cache lookups by outcome: hit, miss, uncached (fetched, not cached), stale (served past TTL because the IdP failed), shared (a local miss answered by the shared tier).',
     labelName: 'outcome',
-    labelValues: ['hit', 'miss', 'uncached', 'stale'] as const,
+    labelValues: ['hit', 'miss', 'uncached', 'stale', 'shared'] as const,
     registry,
   });
+  const shared = fixedLabelCounter({
+    name: 'authz_claims_shared_total',
+    help: 'Outcomes of the shared claims tier (Redis): hit, miss, stale, refusal, forged (an entry that did not authenticate, refused), waited (another replica fetched), timeout, error, breaker_open, evict_sent, evict_received.',
+    labelName: 'outcome',
+    labelValues: ['hit', 'miss', 'stale', 'refusal', 'forged', 'waited', 'timeout', 'error', 'breaker_open', 'evict_sent', 'evict_received'] as const,
+    registry,
+  });
+  const budgetRefused = new Counter({ name: 'authz_idp_budget_refusals_total', help: 'IdP calls not made because the IdP call budget (claims.budget.*) or an IdP 429 Retry-After did not allow them, by endpoint.', labelNames: ['endpoint'], registers });
   const userinfoRequests = new Counter({ name: 'authz_userinfo_requests_total', help: 'Calls to the OIDC userinfo endpoint.', registers });
   const userinfoErrors = new Counter({ name: 'authz_userinfo_errors_total', help: 'Failed userinfo calls, by stable error code.', labelNames: ['code'], registers });
   const userinfoSeconds = new Histogram({ name: 'authz_userinfo_request_duration_seconds', help: 'Duration of userinfo calls, failures included.', buckets: LATENCY_BUCKETS, registers });
@@ -173,6 +187,12 @@ export function createMetrics(): SidecarMetrics {
     },
     recordClaimsCache(outcome) {
       cache[outcome].inc();
+    },
+    recordClaimsShared(outcome) {
+      shared[outcome].inc();
+    },
+    recordIdpBudgetRefused(endpoint) {
+      budgetRefused.inc({ endpoint: endpoint === 'userinfo' || endpoint === 'introspection' ? endpoint : 'other' });
     },
     recordUserinfoRequest(seconds, errorCode) {
       userinfoRequests.inc();

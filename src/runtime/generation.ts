@@ -9,6 +9,7 @@ import { createHandler } from '../http/create-handler.ts';
 import type { HttpApi } from '../http/http-api.ts';
 import type { Component } from '../lib/component.ts';
 import { createBundleLoader, type BundleLoader } from '../policy/bundle-loader.ts';
+import { createSharedClaimsTier, type SharedClaimsTier } from '../claims/shared/shared-tier.ts';
 import { createTokenService, type TokenService } from '../tokens/token-service.ts';
 import { healthOf, statusReportOf, whyNotReady } from './health.ts';
 import { identityHooks, observeDecisions, tokenHooks, type Services } from './services.ts';
@@ -25,6 +26,8 @@ export interface Generation extends HttpApi {
   readonly decisionLog: DecisionLogger;
   readonly bundles: BundleLoader;
   readonly identity: Identity;
+  /** The fleet's shared claims tier (`claims.shared.url`), undefined when off. */
+  readonly claimsShared: SharedClaimsTier | undefined;
   /** Outbound tokens (`tokens.clientId`), or undefined. */
   readonly tokens: TokenService | undefined;
   /** This generation's components, in start order: the decision log first (it records the first decision), the identity last. */
@@ -63,9 +66,11 @@ export function buildGeneration(settings: Settings, services: Services, options:
   const bundles = ownBundles ? newBundles(settings, services, () => live) : previous!.bundles;
   // Roles in the cache were read with the old role claims and TTL: a change starts a fresh cache, and the verifier is rebuilt from the new keys.
   const keepIdentity = keep('token', 'audience', 'claims');
+  // Built with the identity (which subscribes its local tier to the shared tier's evictions) and kept with it.
+  const claimsShared = keepIdentity ? previous!.claimsShared : newSharedTier(settings, services);
   const identity = keepIdentity
     ? previous!.identity
-    : createIdentity({ config, claims: settings.claims, issuer: services.discovery, log: services.log, now: services.now, hooks: identityHooks(services) });
+    : createIdentity({ config, claims: settings.claims, issuer: services.discovery, log: services.log, now: services.now, hooks: identityHooks(services), shared: claimsShared });
   // The token service exchanges only what this identity verifies, so it is rebuilt with it (its cache starts empty then).
   const tokens =
     keepIdentity && keep('tokens') && previous!.tokens
@@ -82,7 +87,7 @@ export function buildGeneration(settings: Settings, services: Services, options:
     decisionPath: config.policy.entrypoint,
     observe: observeDecisions(services),
   };
-  const components: readonly Component[] = [decisionLog, bundles, identity, ...(tokens ? [tokens] : [])];
+  const components: readonly Component[] = [decisionLog, bundles, ...(claimsShared ? [claimsShared] : []), identity, ...(tokens ? [tokens] : [])];
   const all = (): readonly Component[] => [...options.shared().filter((c) => c !== services.discovery), ...components, services.discovery];
   const generation: Omit<Generation, 'handler'> = {
     settings,
@@ -90,6 +95,7 @@ export function buildGeneration(settings: Settings, services: Services, options:
     decisionLog,
     bundles,
     identity,
+    claimsShared,
     tokens,
     components,
     authorize: createAuthorizer(deps),
@@ -131,4 +137,11 @@ function newBundles(settings: Settings, services: Services, isLive: () => boolea
     },
     onPersistError: (err) => log.warn('could not persist the bundle', { dir: policy.persistDir, detail: err.message }),
   });
+}
+
+/** The `claims_shared` component, or undefined when `claims.shared.url` is unset. */
+function newSharedTier(settings: Settings, services: Services): SharedClaimsTier | undefined {
+  const shared = settings.claims.shared;
+  if (shared === undefined) return undefined;
+  return createSharedClaimsTier({ settings: shared, log: services.log, now: services.now, onOutcome: (o) => services.metrics.recordClaimsShared(o) });
 }

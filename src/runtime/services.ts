@@ -26,7 +26,7 @@ export function observeDecisions(services: Services): (event: DecisionEventDraft
   return (event, traceparent) => {
     metrics.recordDecision(event.error ? 'error' : event.result.allow ? 'allow' : 'deny', event.error?.code, event.timings_us);
     const cache = event.claims.cache;
-    if (cache === 'hit' || cache === 'miss' || cache === 'uncached' || cache === 'stale') metrics.recordClaimsCache(cache);
+    if (cache === 'hit' || cache === 'miss' || cache === 'uncached' || cache === 'stale' || cache === 'shared') metrics.recordClaimsCache(cache);
     tracer?.record(event, traceparent);
   };
 }
@@ -37,6 +37,7 @@ export function identityHooks(services: Services): IdentityHooks {
   return {
     wrapUserinfo: (client) => instrumentUserinfo(client, metrics),
     onJwksFetch: (ok) => metrics.recordJwksFetch(ok),
+    onBudgetRefused: (endpoint) => metrics.recordIdpBudgetRefused(endpoint),
     onBreakerState: (endpoint, to) => {
       if (endpoint === 'userinfo') metrics.recordCircuitState(to === 'half-open' ? 'half_open' : to);
     },
