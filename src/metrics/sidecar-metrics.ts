@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { fixedLabelCounter, fixedLabelHistogram } from './fixed-label-metrics.ts';
+import { statusOf, type ErrorCode } from '../errors/sidecar-error.ts';
 
 /** Outcome of one decision: `error` is every decision that ended in an error answer (also a deny). */
 export type DecisionResult = 'allow' | 'deny' | 'error';
@@ -98,6 +99,10 @@ export function createMetrics(): SidecarMetrics {
   });
   const userinfoRequests = new Counter({ name: 'authz_userinfo_requests_total', help: 'Calls to the OIDC userinfo endpoint.', registers });
   const userinfoErrors = new Counter({ name: 'authz_userinfo_errors_total', help: 'Failed userinfo calls, by stable error code.', labelNames: ['code'], registers });
+  // Every series exists from the start at 0: Prometheus's rate() and increase() need two samples, so a
+  // series born with its first error would hide that error from the alerts (deploy/prometheus/).
+  for (const code of Object.keys(statusOf) as ErrorCode[]) decisionErrors.inc({ code }, 0);
+  for (const code of ['claims_unavailable', 'claims_rejected'] as const) userinfoErrors.inc({ code }, 0);
   const userinfoSeconds = new Histogram({ name: 'authz_userinfo_request_duration_seconds', help: 'Duration of userinfo calls, failures included.', buckets: LATENCY_BUCKETS, registers });
   const circuit = new Gauge({ name: 'authz_userinfo_circuit_state', help: 'Circuit breaker around userinfo: 1 for the current state (closed, open, half_open), 0 otherwise. Summed over workers.', labelNames: ['state'], registers });
   const jwksFetches = new Counter({ name: 'authz_jwks_fetches_total', help: 'Fetches of the issuer JWKS.', registers });

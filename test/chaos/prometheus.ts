@@ -45,7 +45,7 @@ export async function startPrometheus(dir: string, target: string, window: strin
   writeFileSync(
     config,
     [
-      'global: { scrape_interval: 1s, evaluation_interval: 1s, scrape_timeout: 900ms }',
+      'global: { scrape_interval: 1s, evaluation_interval: 1s, scrape_timeout: 1s }',
       `rule_files: [${JSON.stringify(rules)}]`,
       'scrape_configs:',
       `  - job_name: authz-sidecar`,
