@@ -111,6 +111,10 @@ export function createMetrics(): SidecarMetrics {
   const bundleInfo = new Gauge({ name: 'authz_bundle_info', help: 'The active policy bundle revision (value 1; summed over workers: how many serve it).', labelNames: ['revision'], registers });
   const bundleActivated = new Gauge({ name: 'authz_bundle_last_activation_timestamp_seconds', help: 'Unix time the active bundle was activated.', registers, aggregator: 'max' });
   const configReloads = new Counter({ name: 'authz_config_reloads_total', help: 'Configuration reloads (SIGHUP), by result; a failed reload keeps the running configuration.', labelNames: ['result'], registers });
+  for (const result of ['success', 'failure'] as const) {
+    bundleLoads.inc({ result }, 0);
+    configReloads.inc({ result }, 0);
+  }
   const configReloaded = new Gauge({ name: 'authz_config_last_reload_success_timestamp_seconds', help: 'Unix time of the last successful configuration reload (0: never reloaded).', registers, aggregator: 'max' });
   const inFlight = new Gauge({ name: 'authz_http_requests_in_flight', help: 'HTTP requests being served.', registers });
   const cut = new Counter({ name: 'authz_http_requests_cut_total', help: 'Requests whose connection was closed by the shutdown timeout before they were answered.', registers });

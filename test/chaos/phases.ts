@@ -38,6 +38,13 @@ export interface PhaseSpec {
 let served = 0;
 
 /**
+ * How long an IdP fault's refusals may outlast it: a userinfo call sent just before the fault ended fails
+ * up to 3 s later (claims.userinfo connect 1 s + headers 2 s), opens the circuit, which stays open
+ * claims.breaker.coolOffMs (5 s) before its probe; 2 s of margin for a loaded machine.
+ */
+const IDP_GRACE_MS = 10_000;
+
+/**
  * The fault list. Each fault is its own phase, run between healthy phases, in an order and with
  * durations drawn from the seed. To add Redis (issue 13's shared claims tier) once it exists: start
  * redis-server beside the IdP in run-chaos.ts, add it to ChaosParts, and add `redis_killed`
@@ -47,7 +54,7 @@ export const FAULTS: readonly PhaseSpec[] = [
   {
     name: 'idp_slow',
     tolerated: ['503 claims_unavailable', '503 keys_unavailable'],
-    graceMs: 7000,
+    graceMs: IDP_GRACE_MS,
     alerts: ['AuthzIdpUnavailable'],
     begin: (p) => p.proxy.set({ mode: 'slow', delayMs: 3000 }),
     end: (p) => p.proxy.set({ mode: 'pass' }),
@@ -55,7 +62,7 @@ export const FAULTS: readonly PhaseSpec[] = [
   {
     name: 'idp_500',
     tolerated: ['503 claims_unavailable', '503 keys_unavailable'],
-    graceMs: 7000,
+    graceMs: IDP_GRACE_MS,
     alerts: ['AuthzIdpUnavailable', 'AuthzUserinfoCircuitOpen'],
     begin: (p) => p.proxy.set({ mode: 'error', status: 500 }),
     end: (p) => p.proxy.set({ mode: 'pass' }),
@@ -63,7 +70,7 @@ export const FAULTS: readonly PhaseSpec[] = [
   {
     name: 'idp_down',
     tolerated: ['503 claims_unavailable', '503 keys_unavailable'],
-    graceMs: 7000,
+    graceMs: IDP_GRACE_MS,
     alerts: ['AuthzIdpUnavailable', 'AuthzUserinfoCircuitOpen'],
     begin: (p) => p.proxy.set({ mode: 'down' }),
     end: (p) => p.proxy.set({ mode: 'pass' }),
