@@ -33,7 +33,7 @@ export async function serve(args: readonly string[]): Promise<number> {
     return 0;
   }
   // Loaded after --help: help must not pay for express, prom-client, opa-wasm and the rest (~1 s).
-  const [{ loadSettings }, { createRuntime }, { createProcessLog }, { createMetrics }, { runPrimary }, { linkWorker }, { waitForSignals }] = await Promise.all([
+  const [{ loadSettings }, { createRuntime }, { createProcessLog }, { createMetrics }, { runPrimary }, { linkWorker }, { waitForSignals }, { relayFileSink }] = await Promise.all([
     import('./runtime/settings.ts'),
     import('./runtime/runtime.ts'),
     import('./lib/process-log.ts'),
@@ -41,6 +41,7 @@ export async function serve(args: readonly string[]): Promise<number> {
     import('./lifecycle/run-primary.ts'),
     import('./lifecycle/worker-link.ts'),
     import('./lifecycle/wait-for-signals.ts'),
+    import('./lifecycle/relay-decision-log.ts'),
   ]);
   const load = (): Settings => loadSettings({ file: values.config });
   const settings = load();
@@ -51,7 +52,10 @@ export async function serve(args: readonly string[]): Promise<number> {
   const metrics = createMetrics();
   metrics.trackProcessLogDrops(() => log.dropped);
   const worker = cluster.isWorker ? linkWorker(metrics) : undefined;
-  const runtime = createRuntime(settings, log, { metrics, ...(worker ? { metricsSource: worker.metricsSource, serveDiagnostics: false } : {}) });
+  const runtime = createRuntime(settings, log, {
+    metrics,
+    ...(worker ? { metricsSource: worker.metricsSource, serveDiagnostics: false, decisionLogFileSink: relayFileSink((lines) => worker.writeDecisionLog(lines)) } : {}),
+  });
   await runtime.start();
   void runtime.whenReady().then(() => worker?.send({ authz: 'ready' }));
   const reload = async (): Promise<void> => {

@@ -6,6 +6,7 @@ import { SidecarError } from '../errors/sidecar-error.ts';
 import { stringifyMembers } from '../lib/frozen-json.ts';
 import { OK, statusOf, type Component, type ComponentStatus } from '../lib/component.ts';
 import { createFileSink, type FileSink, type FileSinkStats } from './file-sink.ts';
+import { fileSinkOptions, type FileSinkFactory } from './file-sink-options.ts';
 import { createStreamSink, type StreamSink, type StreamSinkStats } from './stream-sink.ts';
 import { createHttpSink, type HttpSink, type HttpSinkOptions, type HttpSinkStats } from './http-sink.ts';
 import pkg from '../../package.json' with { type: 'json' };
@@ -19,6 +20,11 @@ export interface DecisionLoggerOptions {
   readonly checkpoint?: { readonly keyFile: string | undefined; readonly file: string | undefined; readonly everyEvents: number; readonly intervalMs: number };
   readonly http?: Omit<HttpSinkOptions, 'log'> | undefined;
   readonly masking?: CompiledMasks;
+  /**
+   * Builds the file sink (default createFileSink). A cluster worker passes a relay to the primary's
+   * sink, so that the workers' records form one hash chain in one file (src/lifecycle/).
+   */
+  readonly fileSink?: FileSinkFactory;
   /** labels.id; a fresh UUID per process by default, like OPA's instance id. */
   readonly instanceId?: string;
   readonly log?: ProcessLog;
@@ -89,18 +95,8 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
   const log = options.log ?? silentLog;
   const labels = { app: 'authz-sidecar', id: options.instanceId ?? randomUUID(), version: pkg.version };
   const masking = options.masking ?? NO_MASKING;
-  const cp = options.checkpoint;
-  const file: FileSink | undefined =
-    options.target === 'stdout' || options.target === 'none'
-      ? undefined
-      : createFileSink({
-          path: options.target,
-          maxBytes: options.file?.maxBytes ?? 0,
-          ...(cp?.keyFile
-            ? { checkpoint: { keyFile: cp.keyFile, file: cp.file ?? `${options.target}.checkpoints`, everyEvents: cp.everyEvents, intervalMs: cp.intervalMs, instance: labels.id } }
-            : {}),
-          log,
-        });
+  const fileOptions = fileSinkOptions(options, labels.id, log);
+  const file: FileSink | undefined = fileOptions ? (options.fileSink ?? createFileSink)(fileOptions) : undefined;
   const stdout: StreamSink | undefined = options.target === 'stdout' ? createStreamSink(process.stdout) : undefined;
   const http: HttpSink | undefined = options.http ? createHttpSink({ ...options.http, log }) : undefined;
 

@@ -1,8 +1,8 @@
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ProcessLog } from '../lib/process-log.ts';
-import { chainRecord, EMPTY_CHAIN, type ChainHead } from './hash-chain.ts';
-import { findChainHead } from './find-chain-head.ts';
+import { chainRecord, type ChainHead } from './hash-chain.ts';
+import { attachChainFile, detachChainFile, type ChainFile } from './chain-file.ts';
 import { loadCheckpointSigner, type CheckpointSigner } from './checkpoints.ts';
 
 export interface FileSinkOptions {
@@ -54,14 +54,15 @@ export interface FileSink {
  * Write failures are counted per record (`write_error`) and do not advance the chain, so the
  * records that did reach the disk still verify as one chain.
  *
- * One closure on purpose (longer than 80 lines): the open handle, the chain head, rotation and checkpoint state must change together, so they stay private to one writer.
+ * The file's chain state (handle, head, size, next rotation) is shared by every sink of this process on
+ * that file (chain-file.ts), so a reload's new sink continues the old one's chain.
+ *
+ * One closure on purpose (longer than 80 lines): the counters and checkpoint state change with each write, so they stay private to one writer.
  */
 export function createFileSink(options: FileSinkOptions): FileSink {
   const { path, maxBytes, checkpoint, log } = options;
-  let handle: FileHandle | undefined;
-  let head: ChainHead = EMPTY_CHAIN;
-  let fileBytes = 0;
-  let nextRotation = 1;
+  // Set once open: the file's chain state, shared with any other sink of this process on the same file.
+  let f: ChainFile | undefined;
   let written = 0;
   let writeErrors = 0;
   let rotations = 0;
@@ -72,16 +73,20 @@ export function createFileSink(options: FileSinkOptions): FileSink {
   let timer: NodeJS.Timeout | undefined;
   let signer: CheckpointSigner | undefined;
   let opening: Promise<void> | undefined;
-  // Writes, rotations and checkpoints run one at a time, in order.
-  let lane: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  // Writes, rotations and checkpoints run one at a time, in order: before opening on this sink's own
+  // lane, then on the file's (shared with a sink that took over this file at a reload).
+  const own: { lane: Promise<unknown> } = { lane: Promise.resolve() };
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = lane.then(fn, fn);
-    lane = run.catch(() => undefined);
+    const l = f ?? own;
+    const run = l.lane.then(fn, fn);
+    l.lane = run.catch(() => undefined);
     return run;
   };
 
   const writeCheckpoint = async (file = basename(path)): Promise<void> => {
-    if (!checkpoint || !signer || sinceCheckpoint === 0 || head.seq < 0) return;
+    if (!checkpoint || !signer || !f || sinceCheckpoint === 0 || f.head.seq < 0) return;
+    const head = f.head;
     try {
       const line = await signer.line({
         typ: 'authz-sidecar/decision-log-checkpoint',
@@ -103,16 +108,16 @@ export function createFileSink(options: FileSinkOptions): FileSink {
     }
   };
 
-  const rotate = async (): Promise<void> => {
-    const to = `${path}.${nextRotation}`;
+  const rotate = async (file: ChainFile): Promise<void> => {
+    const to = `${path}.${file.nextRotation}`;
     await writeCheckpoint(basename(to));
-    await handle?.close();
-    handle = undefined;
+    await file.handle?.close();
+    file.handle = undefined;
     await rename(path, to);
-    nextRotation++;
+    file.nextRotation++;
     rotations++;
-    fileBytes = 0;
-    log.info('decision log rotated', { file: to, last_seq: head.seq });
+    file.fileBytes = 0;
+    log.info('decision log rotated', { file: to, last_seq: file.head.seq });
   };
 
   /**
@@ -120,29 +125,29 @@ export function createFileSink(options: FileSinkOptions): FileSink {
    * half-way, on a full disk) count as written and the chain continues after them; a partial
    * record is ended with a newline (verify reports it as malformed); the rest count as dropped.
    */
-  const appendChunk = async (chunk: Chunk): Promise<void> => {
+  const appendChunk = async (file: ChainFile, chunk: Chunk): Promise<void> => {
     if (chunk.records.length === 0) return;
-    const before = fileBytes;
+    const before = file.fileBytes;
     try {
-      handle ??= await open(path, 'a');
-      await handle.writeFile(chunk.text);
-      fileBytes += chunk.bytes;
-      head = chunk.records[chunk.records.length - 1]!.head;
+      file.handle ??= await open(path, 'a');
+      await file.handle.writeFile(chunk.text);
+      file.fileBytes += chunk.bytes;
+      file.head = chunk.records[chunk.records.length - 1]!.head;
       written += chunk.records.length;
       sinceCheckpoint += chunk.records.length;
       if (lastError !== null) log.info('decision log writes succeed again', { path });
       lastError = null;
     } catch (err) {
-      const landed = await handle?.stat().then((s) => (s.isFile() ? s.size - before : 0), () => 0) ?? 0;
+      const landed = await file.handle?.stat().then((s) => (s.isFile() ? s.size - before : 0), () => 0) ?? 0;
       const whole = chunk.records.filter((r) => r.end <= landed);
       if (whole.length > 0) {
-        head = whole[whole.length - 1]!.head;
+        file.head = whole[whole.length - 1]!.head;
         written += whole.length;
         sinceCheckpoint += whole.length;
       }
-      fileBytes = before + Math.max(landed, 0);
+      file.fileBytes = before + Math.max(landed, 0);
       if (landed > (whole.at(-1)?.end ?? 0)) {
-        await handle?.writeFile('\n').then(() => fileBytes++, () => undefined);
+        await file.handle?.writeFile('\n').then(() => file.fileBytes++, () => undefined);
       }
       writeErrors += chunk.records.length - whole.length;
       if (lastError === null) log.error('decision log write failed; records are dropped and counted', { path, detail: (err as Error).message });
@@ -152,24 +157,7 @@ export function createFileSink(options: FileSinkOptions): FileSink {
 
   const doOpen = async (): Promise<void> => {
     if (checkpoint) signer = await loadCheckpointSigner(checkpoint.keyFile);
-    const found = await findChainHead(path);
-    head = found.head;
-    fileBytes = found.bytes;
-    nextRotation = found.nextRotation;
-    if (found.legacy) {
-      // An unchained file (written before hash chaining) is set aside, so the new chain starts in a clean file.
-      const to = `${path}.${nextRotation++}`;
-      await rename(path, to);
-      fileBytes = 0;
-      log.warn('decision log file holds no hash-chained records; moved aside, a new chain starts', { moved_to: to });
-    }
-    handle = await open(path, 'a');
-    if (found.torn && !found.legacy) {
-      // Ends the torn last line so it stays one unreadable line and cannot merge with the next record.
-      await handle.writeFile('\n');
-      fileBytes++;
-      log.warn('decision log ended in a partial line (a crash while writing?); audit verify will report it', { path });
-    }
+    f = await attachChainFile(path, log);
     if (checkpoint) {
       checkpointHandle = await open(checkpoint.file, 'a');
       timer = setInterval(() => void serial(() => writeCheckpoint()), checkpoint.intervalMs);
@@ -195,25 +183,26 @@ export function createFileSink(options: FileSinkOptions): FileSink {
           lastError = `open: ${(err as Error).message}`;
           return;
         }
+        const file = f!;
         let chunk = newChunk();
-        let next = head;
+        let next = file.head;
         for (const json of events) {
           let rec = chainRecord(json, next);
           let size = Buffer.byteLength(rec.line);
-          if (maxBytes > 0 && fileBytes + chunk.bytes > 0 && fileBytes + chunk.bytes + size > maxBytes) {
+          if (maxBytes > 0 && file.fileBytes + chunk.bytes > 0 && file.fileBytes + chunk.bytes + size > maxBytes) {
             const expected = next.seq;
-            await appendChunk(chunk);
+            await appendChunk(file, chunk);
             chunk = newChunk();
-            if (head.seq === expected) {
+            if (file.head.seq === expected) {
               try {
-                await rotate();
+                await rotate(file);
               } catch (err) {
                 lastError = `rotation: ${(err as Error).message}`;
                 log.error('decision log rotation failed; writing on in the same file', { path, detail: (err as Error).message });
               }
             } else {
               // The write failed: the chain continues from the last record that reached the disk.
-              next = head;
+              next = file.head;
               rec = chainRecord(json, next);
               size = Buffer.byteLength(rec.line);
             }
@@ -223,7 +212,7 @@ export function createFileSink(options: FileSinkOptions): FileSink {
           chunk.records.push({ end: chunk.bytes, head: rec.head });
           next = rec.head;
         }
-        await appendChunk(chunk);
+        await appendChunk(file, chunk);
         if (checkpoint && sinceCheckpoint >= checkpoint.everyEvents) await writeCheckpoint();
       });
     },
@@ -231,13 +220,14 @@ export function createFileSink(options: FileSinkOptions): FileSink {
       return serial(async () => {
         clearInterval(timer);
         await writeCheckpoint();
-        await handle?.close();
         await checkpointHandle?.close();
-        handle = checkpointHandle = undefined;
+        checkpointHandle = undefined;
+        if (f && !closed) await detachChainFile(path, f);
+        closed = true;
       });
     },
     get stats() {
-      return { path, written, dropped: { write_error: writeErrors }, seq: head.seq, rotations, checkpoints, last_error: lastError };
+      return { path, written, dropped: { write_error: writeErrors }, seq: f?.head.seq ?? -1, rotations, checkpoints, last_error: lastError };
     },
   };
 }
@@ -250,3 +240,4 @@ interface Chunk {
 }
 
 const newChunk = (): Chunk => ({ text: '', bytes: 0, records: [] });
+

@@ -6,6 +6,8 @@ import { createDiagnosticsHandler } from '../http/create-handler.ts';
 import type { ProbeApi } from '../http/http-api.ts';
 import { createListener, type Listener } from '../http/listener.ts';
 import { relayLines } from './relay-lines.ts';
+import { createPrimaryDecisionLog } from './primary-decision-log.ts';
+import { planReload } from '../runtime/plan-reload.ts';
 import { waitForSignals } from './wait-for-signals.ts';
 import type { PrimaryMessage, WorkerMessage } from './worker-link.ts';
 
@@ -33,6 +35,10 @@ const RESTART_DELAY_MS = 1000;
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
   const { config, workers, log } = options;
   const aggregator = new AggregatorRegistry();
+  // The workers relay their decision-log records here: one writer, one hash chain (primary-decision-log.ts).
+  const decisionLog = createPrimaryDecisionLog(config, log);
+  let running = config;
+  await decisionLog.open();
   cluster.setupPrimary({ silent: true });
   const ready = new Set<number>();
   const live = new Set<Worker>();
@@ -52,6 +58,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       if (msg === null || typeof msg !== 'object' || !('authz' in msg)) return;
       if (msg.authz === 'ready') ready.add(id);
       else if (msg.authz === 'draining') ready.delete(id);
+      else if (msg.authz === 'log-write') {
+        decisionLog.write(msg.lines).then(
+          (r) => send(worker, { authz: 'log-ack', id: msg.id, ...r }),
+          (err: Error) => send(worker, { authz: 'log-nack', id: msg.id, error: err.message }),
+        );
+      }
       else if (msg.authz === 'metrics-req') {
         aggregator.clusterMetrics().then(
           (text) => send(worker, { authz: 'metrics-res', id: msg.id, text }),
@@ -129,6 +141,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       await allExited;
       clearTimeout(timer);
       await Promise.all(relays.values());
+      await decisionLog.close();
       await diagnostics?.stop();
       log.info('cluster stopped', { clean: !failed });
       await log.flush();
@@ -136,10 +149,17 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     async reload() {
       try {
         const next = options.loadConfig();
+        // The workers refuse a reload that changes a restart-only key: then the file stays too.
+        if (planReload(running, next).needRestart.length === 0) {
+          // The file the workers relay to changes first, so their next records go to the new target.
+          await decisionLog.reconfigure(next);
+          running = next;
+        }
         log.setLevel(next.log.level);
       } catch (err) {
         log.error('configuration reload refused; the running configuration stays', { detail: (err as Error).message });
-        return;
+        // The workers read the same file, refuse it too and count it (authz_config_reloads_total{result="failure"}):
+        // the primary has no metrics of its own, and a refused reload must be visible to alerts.
       }
       for (const w of live) send(w, { authz: 'reload' });
     },

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { fixedLabelCounter, fixedLabelHistogram } from './fixed-label-metrics.ts';
+import { statusOf, type ErrorCode } from '../errors/sidecar-error.ts';
 
 /** Outcome of one decision: `error` is every decision that ended in an error answer (also a deny). */
 export type DecisionResult = 'allow' | 'deny' | 'error';
@@ -121,6 +122,10 @@ export function createMetrics(): SidecarMetrics {
   const budgetRefused = new Counter({ name: 'authz_idp_budget_refusals_total', help: 'IdP calls not made because the IdP call budget (claims.budget.*) or an IdP 429 Retry-After did not allow them, by endpoint.', labelNames: ['endpoint'], registers });
   const userinfoRequests = new Counter({ name: 'authz_userinfo_requests_total', help: 'Calls to the OIDC userinfo endpoint.', registers });
   const userinfoErrors = new Counter({ name: 'authz_userinfo_errors_total', help: 'Failed userinfo calls, by stable error code.', labelNames: ['code'], registers });
+  // Every series exists from the start at 0: Prometheus's rate() and increase() need two samples, so a
+  // series born with its first error would hide that error from the alerts (deploy/prometheus/).
+  for (const code of Object.keys(statusOf) as ErrorCode[]) decisionErrors.inc({ code }, 0);
+  for (const code of ['claims_unavailable', 'claims_rejected'] as const) userinfoErrors.inc({ code }, 0);
   const userinfoSeconds = new Histogram({ name: 'authz_userinfo_request_duration_seconds', help: 'Duration of userinfo calls, failures included.', buckets: LATENCY_BUCKETS, registers });
   const circuit = new Gauge({ name: 'authz_userinfo_circuit_state', help: 'Circuit breaker around userinfo: 1 for the current state (closed, open, half_open), 0 otherwise. Summed over workers.', labelNames: ['state'], registers });
   const jwksFetches = new Counter({ name: 'authz_jwks_fetches_total', help: 'Fetches of the issuer JWKS.', registers });
@@ -129,6 +134,10 @@ export function createMetrics(): SidecarMetrics {
   const bundleInfo = new Gauge({ name: 'authz_bundle_info', help: 'The active policy bundle revision (value 1; summed over workers: how many serve it).', labelNames: ['revision'], registers });
   const bundleActivated = new Gauge({ name: 'authz_bundle_last_activation_timestamp_seconds', help: 'Unix time the active bundle was activated.', registers, aggregator: 'max' });
   const configReloads = new Counter({ name: 'authz_config_reloads_total', help: 'Configuration reloads (SIGHUP), by result; a failed reload keeps the running configuration.', labelNames: ['result'], registers });
+  for (const result of ['success', 'failure'] as const) {
+    bundleLoads.inc({ result }, 0);
+    configReloads.inc({ result }, 0);
+  }
   const configReloaded = new Gauge({ name: 'authz_config_last_reload_success_timestamp_seconds', help: 'Unix time of the last successful configuration reload (0: never reloaded).', registers, aggregator: 'max' });
   const inFlight = new Gauge({ name: 'authz_http_requests_in_flight', help: 'HTTP requests being served.', registers });
   const tokenRequests = new Counter({ name: 'authz_token_requests_total', help: 'Outbound token requests answered (POST /v1/tokens/*), by grant and outcome (ok or the stable error code).', labelNames: ['grant', 'outcome'], registers });

@@ -60,6 +60,7 @@ export function buildGeneration(settings: Settings, services: Services, options:
         masking: settings.decisionLog.masking,
         http: config.decisionLog.http.url ? { ...config.decisionLog.http, url: config.decisionLog.http.url } : undefined,
         log: services.log,
+        ...(services.fileSink ? { fileSink: services.fileSink } : {}),
       });
   let live = false;
   const ownBundles = !keep('policy');

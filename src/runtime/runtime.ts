@@ -3,6 +3,7 @@ import { createDiagnosticsHandler } from '../http/create-handler.ts';
 import type { MetricsSource } from '../http/http-api.ts';
 import { createListener, type Listener } from '../http/listener.ts';
 import type { Component } from '../lib/component.ts';
+import type { FileSinkFactory } from '../decision-log/file-sink-options.ts';
 import type { Level, ProcessLog, ProcessLogHandle } from '../lib/process-log.ts';
 import { decisionLogCounts } from '../metrics/decision-log-counts.ts';
 import { createMetrics, type SidecarMetrics } from '../metrics/sidecar-metrics.ts';
@@ -50,6 +51,8 @@ export interface RuntimeOptions {
   readonly serveDiagnostics?: boolean;
   /** The clock of the claims cache and circuit breakers (tests move it instead of sleeping). */
   readonly now?: () => number;
+  /** In a cluster worker: the relay to the primary, which owns the decision log file (src/lifecycle/relay-decision-log.ts). */
+  readonly decisionLogFileSink?: FileSinkFactory;
 }
 
 /** Turns validated settings into running components: the first generation, the listeners and discovery. *
@@ -71,6 +74,7 @@ export function createRuntime(initial: Settings, log: ProcessLog, options: Runti
     tracer: config.tracing.enabled ? createDecisionTracer() : undefined,
     discovery,
     now: options.now ?? Date.now,
+    ...(options.decisionLogFileSink ? { fileSink: options.decisionLogFileSink } : {}),
   };
   const api: Listener = createListener({
     name: 'listener',

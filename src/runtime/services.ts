@@ -1,4 +1,5 @@
 import type { DecisionEventDraft } from '../decision-log/decision-event.ts';
+import type { FileSinkFactory } from '../decision-log/file-sink-options.ts';
 import type { IdentityHooks } from '../decision/identity.ts';
 import type { MetricsSource } from '../http/http-api.ts';
 import type { ProcessLog } from '../lib/process-log.ts';
@@ -18,6 +19,8 @@ export interface Services {
   readonly discovery: IssuerDiscovery;
   /** The clock of the claims cache and circuit breakers (tests move it instead of sleeping). */
   readonly now: () => number;
+  /** Builds the decision log's file sink; set in a cluster worker (a relay to the primary). */
+  readonly fileSink?: FileSinkFactory;
 }
 
 /** Sees every logged decision: metrics and the decision span. Cheap, and never throws into a decision (record-decision.ts). */
