@@ -6,6 +6,9 @@
 #                                        (go-control-plane, istio.io/api): a CheckRequest client,
 #                                        the config validators, the descriptor dump, a load generator
 #   scripts/build-go-tools.sh grpcurl    github.com/fullstorydev/grpcurl (pinned), for the e2e suite
+#   scripts/build-go-tools.sh compose-config
+#                                        tools/compose-config: compose-spec's own loader, which
+#                                        `docker compose config` runs, for docker-compose.yml
 #
 # extauthz is built under a name that hashes its sources, so worktrees sharing .tools/ never run
 # each other's builds. The first build downloads and compiles go-control-plane (~4 min on 2 cores);
@@ -13,7 +16,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GRPCURL_VERSION="${GRPCURL_VERSION:-v1.9.3}"
-tool="${1:?usage: build-go-tools.sh extauthz|grpcurl}"
+tool="${1:?usage: build-go-tools.sh extauthz|grpcurl|compose-config}"
 log() { echo "build-go-tools: $*" >&2; }
 if ! command -v go >/dev/null 2>&1; then
   log "'go' is not on PATH: install Go 1.26 or later (https://go.dev/dl/); the tools are built from the Go module proxy"
@@ -48,6 +51,17 @@ case "$tool" in
       log "extauthz ready in $(( $(date +%s) - start ))s"
     fi
     ;;
+  compose-config)
+    src="$root/tools/compose-config"
+    hash="$(cd "$src" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-12)"
+    out="$dir/compose-config-$hash"
+    if [[ ! -x "$out" ]]; then
+      log "building tools/compose-config (compose-spec/compose-go) into ${out#"$root"/}..."
+      (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -o "$out.tmp" . 2>&1) | progress
+      mv -f "$out.tmp" "$out"
+      log "compose-config ready in $(( $(date +%s) - start ))s"
+    fi
+    ;;
   grpcurl)
     out="$dir/grpcurl-$GRPCURL_VERSION"
     if [[ ! -x "$out" ]]; then
@@ -60,7 +74,7 @@ case "$tool" in
     fi
     ;;
   *)
-    log "unknown tool '$tool' (extauthz or grpcurl)"
+    log "unknown tool '$tool' (extauthz, grpcurl or compose-config)"
     exit 2
     ;;
 esac

@@ -4,9 +4,9 @@ import { ROOT } from './bundles.ts';
 
 /**
  * A Go tool built by scripts/build-go-tools.sh from the Go module proxy (tools/extauthz: Envoy's
- * and Istio's own Go types; grpcurl), built on first use (its progress shown) and reused.
+ * and Istio's own Go types; grpcurl; tools/compose-config: compose-spec's loader), built on first use (its progress shown) and reused.
  */
-export function goTool(name: 'extauthz' | 'grpcurl'): string {
+export function goTool(name: 'extauthz' | 'grpcurl' | 'compose-config'): string {
   const r = spawnSync('bash', [join(ROOT, 'scripts/build-go-tools.sh'), name], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`scripts/build-go-tools.sh ${name} failed (status ${r.status}); see its output above`);
   return r.stdout.trim();
