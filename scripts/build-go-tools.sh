@@ -39,29 +39,22 @@ progress() {
   done
   return 0
 }
+# A tool of our own (tools/<name>, its own go.mod), built under a name that hashes its sources.
+build_module() {
+  local name="$1" what="$2" src hash
+  src="$root/tools/$name"
+  hash="$(cd "$src" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-12)"
+  out="$dir/$name-$hash"
+  if [[ ! -x "$out" ]]; then
+    log "building tools/$name ($what) into ${out#"$root"/}..."
+    (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -o "$out.tmp" . 2>&1) | progress
+    mv -f "$out.tmp" "$out"
+    log "$name ready in $(( $(date +%s) - start ))s"
+  fi
+}
 case "$tool" in
-  extauthz)
-    src="$root/tools/extauthz"
-    hash="$(cd "$src" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-12)"
-    out="$dir/extauthz-$hash"
-    if [[ ! -x "$out" ]]; then
-      log "building tools/extauthz (go-control-plane, istio.io/api) into ${out#"$root"/}; the first time takes a few minutes..."
-      (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -o "$out.tmp" . 2>&1) | progress
-      mv -f "$out.tmp" "$out"
-      log "extauthz ready in $(( $(date +%s) - start ))s"
-    fi
-    ;;
-  compose-config)
-    src="$root/tools/compose-config"
-    hash="$(cd "$src" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-12)"
-    out="$dir/compose-config-$hash"
-    if [[ ! -x "$out" ]]; then
-      log "building tools/compose-config (compose-spec/compose-go) into ${out#"$root"/}..."
-      (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -o "$out.tmp" . 2>&1) | progress
-      mv -f "$out.tmp" "$out"
-      log "compose-config ready in $(( $(date +%s) - start ))s"
-    fi
-    ;;
+  extauthz) build_module extauthz "go-control-plane, istio.io/api; the first time takes a few minutes" ;;
+  compose-config) build_module compose-config "compose-spec/compose-go" ;;
   grpcurl)
     out="$dir/grpcurl-$GRPCURL_VERSION"
     if [[ ! -x "$out" ]]; then
