@@ -59,9 +59,11 @@ const IDP_GRACE_MS = 10_000;
  * as failures in authz_claims_shared_total (what AuthzClaimsSharedDegraded reads).
  */
 async function sharedTierDegraded(p: ChaosParts): Promise<string[]> {
-  const status = (await fetch(`${p.sidecar.url}/v1/status`).then((r) => r.json(), () => undefined)) as { result?: { plugins?: Record<string, { state: string; message?: string }> } } | undefined;
+  const status = (await fetch(`${p.sidecar.url}/v1/status`).then((r) => r.json(), () => undefined)) as
+    | { result?: { plugins?: Record<string, { state: string; message?: string }>; claims_shared?: unknown } }
+    | undefined;
   const shared = status?.result?.plugins?.['claims_shared'];
-  p.note('claims_shared status', shared ?? { state: 'unreadable' });
+  p.note('claims_shared status', { ...(shared ?? { state: 'unreadable' }), section: status?.result?.claims_shared });
   return shared?.state === 'WARN' ? [] : [`claims_shared was ${shared ? `${shared.state} (${shared.message ?? ''})` : 'not in /v1/status'}, not WARN, while Redis was down or paused`];
 }
 

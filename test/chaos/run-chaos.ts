@@ -244,11 +244,17 @@ for (const [phase, s] of load.stats.byPhase) {
   }
 }
 const kills = timeline.filter((p) => p.spec.name === 'worker_kill').map((p) => p.start);
+const fileAccount = account(load.stats.answered, recorded.ids, kills);
+const collectorAccount = account(load.stats.answered, collector.received, kills);
 const rss = samples.map((s) => s.rss);
 const curve = Array.from({ length: 10 }, (_, i) => Math.round((rss[Math.floor((i * (rss.length - 1)) / 9)] ?? 0) / 1048576));
 if (load.stats.skipped > 0) notes.push(`${load.stats.skipped} requests not sent: 256 already in flight (the sidecar fell behind)`);
 notes.push(`sidecar starts: ${sidecar.starts}; bundle revisions served: ${revisions.length}; collector batches: ${collector.batches}; run directory: ${dir}`);
 for (const f of checkFailures) notes.push(`check failed: ${f}`);
+const phaseAt = (t: number): string => [...timeline].reverse().find((p) => p.start <= t)?.spec.name ?? 'healthy';
+for (const [sink, acc] of [['file', fileAccount], ['collector', collectorAccount]] as const) {
+  for (const m of acc.missingSample) notes.push(`missing at the ${sink}: ${m.id}, answered ${new Date(m.at).toISOString()} in ${phaseAt(m.at)}`);
+}
 if (load.stats.wrongAllows.length > 0) notes.push(`first wrong allows: ${load.stats.wrongAllows.join(' | ')}`);
 
 const report: ChaosReport = {
@@ -264,8 +270,8 @@ const report: ChaosReport = {
   })),
   unexpectedByCause,
   toleratedByCause,
-  file: account(load.stats.answered, recorded.ids, kills),
-  collector: account(load.stats.answered, collector.received, kills),
+  file: fileAccount,
+  collector: collectorAccount,
   droppedCounted,
   chain: { ...chain, files: files.length },
   peakRssBytes: Math.max(0, ...rss),

@@ -276,7 +276,7 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
   function statusNow(): ComponentStatus {
     if (!client) return statusOf('WARN', 'not started');
     if (client.status !== 'ready') return statusOf('WARN', `Redis at ${where} is not connected (${client.status}); deciding from the local tier and the IdP`);
-    if (guard.open) return statusOf('WARN', `Redis at ${where} is paused after ${guard.consecutiveFailures} failures (${guard.lastFailure ?? ''}); deciding from the local tier and the IdP`);
+    if (guard.tripped) return statusOf('WARN', `Redis at ${where} is paused after ${guard.consecutiveFailures} failures (${guard.lastFailure ?? ''}); deciding from the local tier and the IdP`);
     if (subscriber?.status !== 'ready') return statusOf('WARN', `the eviction channel on ${where} is not subscribed (${subscriber?.status}); evictions from other replicas are not seen`);
     if (lastForged > 0 && now() - lastForged < FORGED_WARN_MS) {
       return statusOf('WARN', `${counts.forged} shared entries did not authenticate (written without the fleet key, altered or moved) and were refused; the last ${Math.round((now() - lastForged) / 1000)} s ago`);
