@@ -114,6 +114,7 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
   let subscriber: Redis | undefined;
   let lastForged = 0;
   let stopped = false;
+  let prober: NodeJS.Timeout | undefined;
 
   const call = <T>(op: (r: Redis) => Promise<T>, budgetMs = settings.commandTimeoutMs): Promise<Guarded<T>> => {
     const c = client;
@@ -173,9 +174,16 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
       s.subscribe(keys.evictChannel).catch(() => undefined); // ioredis resubscribes after every reconnect
       client = c;
       subscriber = s;
+      // The status stays WARN while the breaker is tripped (until a call succeeds): when no request reaches the
+      // tier after the cool-off, this probe does, so the status follows Redis both ways without traffic.
+      prober = setInterval(() => {
+        if (guard.tripped && !guard.open) void call((r) => r.ping());
+      }, settings.breakerCoolOffMs);
+      prober.unref();
     },
     async stop() {
       stopped = true;
+      clearInterval(prober);
       client?.disconnect();
       subscriber?.disconnect();
     },
