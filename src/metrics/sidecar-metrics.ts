@@ -11,6 +11,8 @@ export type ClaimsCacheOutcome = 'hit' | 'miss' | 'uncached' | 'stale' | 'shared
 export type ClaimsSharedOutcome = 'hit' | 'miss' | 'stale' | 'refusal' | 'forged' | 'waited' | 'timeout' | 'error' | 'breaker_open' | 'evict_sent' | 'evict_received';
 export type CircuitState = 'closed' | 'open' | 'half_open';
 export type LoadResult = 'success' | 'failure';
+/** One request to the bundle server (src/policy/http-bundle-source.ts BundleDownloadOutcome). */
+export type BundleDownloadOutcome = 'downloaded' | 'not_modified' | 'failure';
 /** The grants of outbound tokens (src/tokens/). */
 export type TokenGrant = 'client_credentials' | 'token_exchange';
 
@@ -45,6 +47,8 @@ export interface SidecarMetrics {
   recordCircuitState(state: CircuitState): void;
   recordJwksFetch(ok: boolean): void;
   recordBundleLoad(result: LoadResult): void;
+  /** One request to the bundle server: a new bundle, 304, or a failure (unreachable, timeout, not 200, too large). */
+  recordBundleDownload(outcome: BundleDownloadOutcome): void;
   /** The revision now in service; the previous revision's series is removed (one series at a time). */
   recordBundleActivation(revision: string, at?: Date): void;
   /** Where decision-log counts are read at scrape time; a new source (after a reload) continues the totals. */
@@ -131,6 +135,14 @@ export function createMetrics(): SidecarMetrics {
   const jwksFetches = new Counter({ name: 'authz_jwks_fetches_total', help: 'Fetches of the issuer JWKS.', registers });
   const jwksErrors = new Counter({ name: 'authz_jwks_fetch_errors_total', help: 'JWKS fetches that failed (network, timeout, status, size).', registers });
   const bundleLoads = new Counter({ name: 'authz_bundle_loads_total', help: 'Policy bundle loads, by result; a failed load keeps the active bundle.', labelNames: ['result'], registers });
+  // A bundle server that is down refuses no bundle, so authz_bundle_loads_total does not move: this one does.
+  const bundleDownloads = fixedLabelCounter({
+    name: 'authz_bundle_downloads_total',
+    help: 'Requests to the bundle server (policy.source http), by outcome: downloaded (200), not_modified (304), failure (unreachable, timeout, another status, over policy.server.maxBytes). A downloaded bundle that is refused counts here as downloaded and in authz_bundle_loads_total as a failure.',
+    labelName: 'outcome',
+    labelValues: ['downloaded', 'not_modified', 'failure'] as const,
+    registry,
+  });
   const bundleInfo = new Gauge({ name: 'authz_bundle_info', help: 'The active policy bundle revision (value 1; summed over workers: how many serve it).', labelNames: ['revision'], registers });
   const bundleActivated = new Gauge({ name: 'authz_bundle_last_activation_timestamp_seconds', help: 'Unix time the active bundle was activated.', registers, aggregator: 'max' });
   const configReloads = new Counter({ name: 'authz_config_reloads_total', help: 'Configuration reloads (SIGHUP), by result; a failed reload keeps the running configuration.', labelNames: ['result'], registers });
@@ -217,6 +229,9 @@ export function createMetrics(): SidecarMetrics {
     },
     recordBundleLoad(result) {
       bundleLoads.inc({ result });
+    },
+    recordBundleDownload(outcome) {
+      bundleDownloads[outcome].inc();
     },
     recordBundleActivation(revision, at = new Date()) {
       if (revisionShown !== undefined && revisionShown !== revision) bundleInfo.remove({ revision: revisionShown });

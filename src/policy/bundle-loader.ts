@@ -3,7 +3,7 @@ import { OK, statusOf, type Component } from '../lib/component.ts';
 import { createBundleActivator, type ActivatorHooks } from './bundle-activator.ts';
 import { createBundleStore } from './bundle-store.ts';
 import { createFileBundleSource, type FileBundleSource } from './file-bundle-source.ts';
-import { createHttpBundleSource, type HttpBundleSource } from './http-bundle-source.ts';
+import { createHttpBundleSource, type BundleDownloadOutcome, type HttpBundleSource } from './http-bundle-source.ts';
 import { loadBundle } from './load-bundle.ts';
 import type { PolicyEngine } from './policy-engine.ts';
 import { createBundleVerifier } from './verify-bundle-signature.ts';
@@ -49,6 +49,8 @@ export interface BundleLoader extends Component {
 
 export interface BundleLoaderHooks extends ActivatorHooks {
   readonly onPersistError?: (err: Error) => void;
+  /** Each request to the bundle server (policy.source http). */
+  readonly onDownload?: (outcome: BundleDownloadOutcome) => void;
 }
 
 /**
@@ -76,6 +78,7 @@ export function createBundleLoader(policy: Config['policy'], bundleName: string,
         url: location,
         store: policy.persist ? createBundleStore(policy.persistDir, location) : undefined,
         ...(hooks.onPersistError ? { onPersistError: hooks.onPersistError } : {}),
+        ...(hooks.onDownload ? { onDownload: hooks.onDownload } : {}),
       },
       activator,
       load,

@@ -16,7 +16,12 @@ export interface HttpBundleOptions {
   /** Where the last good bundle is kept; undefined disables persistence. */
   readonly store: BundleStore | undefined;
   readonly onPersistError?: (err: Error) => void;
+  /** Each request's outcome (authz_bundle_downloads_total): the only sign of a bundle server that is down. */
+  readonly onDownload?: (outcome: BundleDownloadOutcome) => void;
 }
+
+/** `downloaded` (200, whether or not the bundle then activates), `not_modified` (304), `failure` (no bundle received). */
+export type BundleDownloadOutcome = 'downloaded' | 'not_modified' | 'failure';
 
 export interface DownloadStatus {
   readonly url: string;
@@ -92,24 +97,34 @@ export function createHttpBundleSource(options: HttpBundleOptions, activator: Bu
         signal,
       });
     } catch (err) {
+      options.onDownload?.('failure');
       throw new SidecarError('bundle_error', `bundle server ${shown} unreachable: ${(err as Error).message}`, { expose: true });
     }
     lastHttpStatus = res.statusCode;
     if (res.statusCode === 304) {
       await res.body.dump();
       notModified++;
+      options.onDownload?.('not_modified');
       lastSuccessfulRequest = new Date().toISOString();
       return;
     }
     if (res.statusCode !== 200) {
       await res.body.dump().catch(() => undefined);
+      options.onDownload?.('failure');
       throw new SidecarError('bundle_error', `bundle server answered ${res.statusCode} for ${shown}`, { expose: true });
     }
-    const archive = await readCappedBody(
-      res.body,
-      options.maxBytes,
-      () => new SidecarError('bundle_error', `bundle from ${shown} is larger than policy.server.maxBytes (${options.maxBytes})`, { expose: true }),
-    );
+    let archive: Buffer;
+    try {
+      archive = await readCappedBody(
+        res.body,
+        options.maxBytes,
+        () => new SidecarError('bundle_error', `bundle from ${shown} is larger than policy.server.maxBytes (${options.maxBytes})`, { expose: true }),
+      );
+    } catch (err) {
+      options.onDownload?.('failure');
+      throw err;
+    }
+    options.onDownload?.('downloaded');
     const header = res.headers['etag'];
     const nextEtag = Array.isArray(header) ? header[0] : header;
     downloads++;

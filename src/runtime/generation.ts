@@ -136,6 +136,7 @@ function newBundles(settings: Settings, services: Services, isLive: () => boolea
       if (!isLive()) return;
       log.error('policy bundle rejected; the active one stays', { bundle: location, origin, code: err.code, detail: err.message });
     },
+    onDownload: (outcome) => metrics.recordBundleDownload(outcome),
     onPersistError: (err) => log.warn('could not persist the bundle', { dir: policy.persistDir, detail: err.message }),
   });
 }

@@ -14,6 +14,8 @@ export interface SinkAccount {
   readonly duplicated: number;
   /** Records of decisions the harness never saw answered (cut by a kill or restart). */
   readonly unanswered: number;
+  /** The first few missing decisions (id and when answered, ms), for the report: where to look. */
+  readonly missingSample: readonly { readonly id: string; readonly at: number }[];
 }
 
 /**
@@ -25,16 +27,17 @@ export function account(answered: ReadonlyMap<string, number>, recorded: Readonl
   let missing = 0;
   let lostWithKilledWorker = 0;
   let duplicated = 0;
+  const missingSample: { id: string; at: number }[] = [];
   for (const [id, at] of answered) {
     const n = recorded.get(id) ?? 0;
     if (n === 0 && kills.some((k) => at <= k + 200 && at >= k - killWindowMs)) lostWithKilledWorker++;
-    else if (n === 0) missing++;
+    else if (n === 0 && ++missing <= 5) missingSample.push({ id, at });
     else if (n === 1) once++;
     else duplicated++;
   }
   let unanswered = 0;
   for (const id of recorded.keys()) if (!answered.has(id)) unanswered++;
-  return { once, missing, lostWithKilledWorker, duplicated, unanswered };
+  return { once, missing, lostWithKilledWorker, duplicated, unanswered, missingSample };
 }
 
 /** The decision log file and its rotated files (`<name>.<n>`), oldest first. */

@@ -1,13 +1,16 @@
 import type { BundleServer } from '../helpers/bundle-server.ts';
+import type { TestRedis } from '../helpers/redis-server.ts';
 import type { DemoIdp } from '../../src/demo/demo-idp.ts';
 import type { Collector } from './collector.ts';
 import type { FaultProxy } from './fault-proxy.ts';
 import type { SidecarProcess } from './sidecar-process.ts';
 import { newSigningKey, type Minter } from './tokens.ts';
 
-/** What a phase can act on. A Redis shared claims tier adds its server here and its phases below. */
+/** What a phase can act on. */
 export interface ChaosParts {
   readonly idp: DemoIdp;
+  /** The shared claims tier's redis-server (`claims.shared.url`). */
+  readonly redis: TestRedis;
   readonly proxy: FaultProxy;
   readonly collector: Collector;
   readonly bundles: BundleServer;
@@ -32,6 +35,11 @@ export interface PhaseSpec {
   /** Alerts (deploy/prometheus/authz-sidecar-rules.yml) this fault must raise. */
   readonly alerts: readonly string[];
   begin(parts: ChaosParts): Promise<void> | void;
+  /**
+   * Called just before `end`, while the fault is still in force: what the sidecar must show besides its
+   * answers and alerts (a status). Returns the problems found; each fails the run.
+   */
+  check?(parts: ChaosParts): Promise<string[]>;
   end(parts: ChaosParts): Promise<void> | void;
 }
 
@@ -45,10 +53,23 @@ let served = 0;
 const IDP_GRACE_MS = 10_000;
 
 /**
+ * Redis trouble never changes a decision (docs/fleet.md): a failed, slow or skipped shared-tier call is a
+ * miss, and the local tier and the IdP answer. So a Redis fault tolerates nothing, and must show as the
+ * `claims_shared` component's WARN (asked of a worker through `GET /v1/status`; the one that answers) and
+ * as failures in authz_claims_shared_total (what AuthzClaimsSharedDegraded reads).
+ */
+async function sharedTierDegraded(p: ChaosParts): Promise<string[]> {
+  const status = (await fetch(`${p.sidecar.url}/v1/status`).then((r) => r.json(), () => undefined)) as
+    | { result?: { plugins?: Record<string, { state: string; message?: string }>; claims_shared?: unknown } }
+    | undefined;
+  const shared = status?.result?.plugins?.['claims_shared'];
+  p.note('claims_shared status', { ...(shared ?? { state: 'unreadable' }), section: status?.result?.claims_shared });
+  return shared?.state === 'WARN' ? [] : [`claims_shared was ${shared ? `${shared.state} (${shared.message ?? ''})` : 'not in /v1/status'}, not WARN, while Redis was down or paused`];
+}
+
+/**
  * The fault list. Each fault is its own phase, run between healthy phases, in an order and with
- * durations drawn from the seed. To add Redis (issue 13's shared claims tier) once it exists: start
- * redis-server beside the IdP in run-chaos.ts, add it to ChaosParts, and add `redis_killed`
- * (SIGKILL, then start again) and `redis_paused` (SIGSTOP/SIGCONT) here with what they may cause.
+ * durations drawn from the seed.
  */
 export const FAULTS: readonly PhaseSpec[] = [
   {
@@ -100,10 +121,30 @@ export const FAULTS: readonly PhaseSpec[] = [
     end: () => undefined,
   },
   {
+    name: 'redis_killed',
+    tolerated: [],
+    graceMs: 0,
+    alerts: ['AuthzClaimsSharedDegraded'],
+    begin: (p) => p.redis.kill(),
+    check: sharedTierDegraded,
+    // A new, empty server on the same port: the tier refills from the IdP.
+    end: (p) => p.redis.restart(),
+  },
+  {
+    name: 'redis_paused',
+    tolerated: [],
+    graceMs: 0,
+    alerts: ['AuthzClaimsSharedDegraded'],
+    begin: (p) => p.redis.pause(),
+    check: sharedTierDegraded,
+    end: (p) => p.redis.resume(),
+  },
+  {
     name: 'bundle_down',
     tolerated: [],
     graceMs: 0,
-    alerts: ['AuthzBundleLoadFailing'],
+    // A download failure refuses no bundle: AuthzBundleLoadFailing stays quiet, AuthzBundleDownloadFailing fires.
+    alerts: ['AuthzBundleDownloadFailing'],
     begin: (p) => p.bundles.fail(503),
     end: (p) => p.bundles.fail(undefined),
   },

@@ -6,6 +6,7 @@
  * record accounted for. Exits 1 when a wrong allow, an unexplained deny, a lost record or a broken
  * chain was seen.
  */
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,7 @@ import { startDemoIdp } from '../../src/demo/demo-idp.ts';
 import { DEMO_AUDIENCE, DEMO_CLIENT_ID } from '../../src/demo/demo-users.ts';
 import { buildBundle, ROOT, rsaKeyFiles, tempDir } from '../helpers/bundles.ts';
 import { startBundleServer } from '../helpers/bundle-server.ts';
+import { startTestRedis } from '../helpers/redis-server.ts';
 import { account, logFiles, recordedIds, verifyChain } from './accounting.ts';
 import { startCollector } from './collector.ts';
 import { startFaultProxy } from './fault-proxy.ts';
@@ -68,6 +70,10 @@ const minter = createMinter(proxy.url, DEMO_AUDIENCE, DEMO_CLIENT_ID, first, awa
 const collector = await startCollector();
 const BUNDLE_TOKEN = 'chaos-bundle-token';
 const bundles = await startBundleServer('/bundles/authz.tar.gz', revisions[0]!, BUNDLE_TOKEN);
+// The shared claims tier (docs/fleet.md): a real redis-server (scripts/install-redis.sh) on a free loopback
+// port, and a fleet key of the run's own.
+const redis = await startTestRedis(randomBytes(18).toString('base64url'));
+const fleetKey = randomBytes(32).toString('base64');
 const apiPort = await freePort();
 const diagPort = await freePort();
 const url = `http://127.0.0.1:${apiPort}`;
@@ -89,7 +95,7 @@ const config = (variant: 'base' | 'reloaded' | 'invalid'): Record<string, unknow
     persistDir: join(dir, 'bundles'),
     signing: { keyFile: keys.publicKey },
   },
-  claims: { cacheTtlSeconds: 15 },
+  claims: { cacheTtlSeconds: 15, shared: { url: redis.url, key: fleetKey } },
   decisionLog: {
     target: join(dir, 'decisions.log'),
     file: { maxBytes: variant === 'reloaded' ? 1_500_000 : 1_000_000 },
@@ -111,6 +117,7 @@ process.on('exit', () => {
     }
   }
   prometheus?.kill();
+  redis.kill().catch(() => undefined);
 });
 say(`sidecar ready on ${url} (pid ${sidecar.pid}, workers ${sidecar.workerPids().join(', ')})`);
 
@@ -126,6 +133,7 @@ if (which('prometheus') && which('promtool')) {
 const timeline: { spec: PhaseSpec; start: number; end?: number }[] = [];
 const parts: ChaosParts = {
   idp,
+  redis,
   proxy,
   collector,
   bundles,
@@ -173,6 +181,7 @@ const sample = async (): Promise<void> => {
 const sampler = setInterval(() => void sample(), 2000);
 
 const schedule = planSchedule(rng, durationMs);
+const checkFailures: string[] = [];
 const t0 = Date.now();
 for (const planned of schedule) {
   const entry: { spec: PhaseSpec; start: number; end?: number } = { spec: planned.spec, start: Date.now() };
@@ -181,6 +190,7 @@ for (const planned of schedule) {
   await planned.spec.begin(parts);
   const wait = t0 + planned.at + planned.durationMs - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  for (const problem of (await planned.spec.check?.(parts)) ?? []) checkFailures.push(`${planned.spec.name}: ${problem}`);
   await planned.spec.end(parts);
   entry.end = Date.now();
 }
@@ -234,10 +244,17 @@ for (const [phase, s] of load.stats.byPhase) {
   }
 }
 const kills = timeline.filter((p) => p.spec.name === 'worker_kill').map((p) => p.start);
+const fileAccount = account(load.stats.answered, recorded.ids, kills);
+const collectorAccount = account(load.stats.answered, collector.received, kills);
 const rss = samples.map((s) => s.rss);
 const curve = Array.from({ length: 10 }, (_, i) => Math.round((rss[Math.floor((i * (rss.length - 1)) / 9)] ?? 0) / 1048576));
 if (load.stats.skipped > 0) notes.push(`${load.stats.skipped} requests not sent: 256 already in flight (the sidecar fell behind)`);
 notes.push(`sidecar starts: ${sidecar.starts}; bundle revisions served: ${revisions.length}; collector batches: ${collector.batches}; run directory: ${dir}`);
+for (const f of checkFailures) notes.push(`check failed: ${f}`);
+const phaseAt = (t: number): string => [...timeline].reverse().find((p) => p.start <= t)?.spec.name ?? 'healthy';
+for (const [sink, acc] of [['file', fileAccount], ['collector', collectorAccount]] as const) {
+  for (const m of acc.missingSample) notes.push(`missing at the ${sink}: ${m.id}, answered ${new Date(m.at).toISOString()} in ${phaseAt(m.at)}`);
+}
 if (load.stats.wrongAllows.length > 0) notes.push(`first wrong allows: ${load.stats.wrongAllows.join(' | ')}`);
 
 const report: ChaosReport = {
@@ -253,8 +270,8 @@ const report: ChaosReport = {
   })),
   unexpectedByCause,
   toleratedByCause,
-  file: account(load.stats.answered, recorded.ids, kills),
-  collector: account(load.stats.answered, collector.received, kills),
+  file: fileAccount,
+  collector: collectorAccount,
   droppedCounted,
   chain: { ...chain, files: files.length },
   peakRssBytes: Math.max(0, ...rss),
@@ -271,11 +288,11 @@ writeFileSync(join(ROOT, '.chaos', 'last-report.md'), text);
 process.stdout.write(`${text}\n`);
 
 // The IdP's server waits for the proxy's kept-alive connections: bounded, the process exits anyway.
-await Promise.race([Promise.all([collector.stop(), bundles.stop(), proxy.stop(), idp.stop()]), new Promise((r) => setTimeout(r, 2000))]);
+await Promise.race([Promise.all([collector.stop(), bundles.stop(), proxy.stop(), idp.stop(), redis.stop()]), new Promise((r) => setTimeout(r, 2000))]);
 const totals = report.phases.reduce((a, p) => ({ wrong: a.wrong + p.stats.verdicts.wrong_allow + p.stats.verdicts.bad_token_decided, unexpected: a.unexpected + p.stats.verdicts.unexpected_deny }), { wrong: 0, unexpected: 0 });
 const counted = Object.values(droppedCounted).reduce((a, b) => a + b, 0);
 const lost = report.file.missing + report.file.duplicated + Math.max(0, report.collector.missing + report.collector.duplicated - counted);
-const failed = totals.wrong > 0 || totals.unexpected > 0 || lost > 0 || !chain.ok;
+const failed = totals.wrong > 0 || totals.unexpected > 0 || lost > 0 || !chain.ok || checkFailures.length > 0;
 if (!chain.ok) say(`audit verify: ${chain.summary}`);
 say(failed ? 'FAILED' : 'passed');
 process.exit(failed ? 1 : 0);

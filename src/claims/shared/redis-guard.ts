@@ -28,6 +28,12 @@ export interface RedisGuard {
   /** Runs one Redis operation within `budgetMs`; never throws, never waits longer than the budget. */
   run<T>(op: () => Promise<T>, budgetMs: number): Promise<Guarded<T>>;
   readonly open: boolean;
+  /**
+   * True from the failure that opened the breaker until a call succeeds: also after the cool-off, while no
+   * probe has been sent yet (no request needed the tier), when `open` is already false. What the status reads,
+   * so a Redis that stopped answering is not reported healthy just because nobody asked it since.
+   */
+  readonly tripped: boolean;
   readonly consecutiveFailures: number;
   readonly lastFailure: string | undefined;
 }
@@ -91,6 +97,9 @@ export function createRedisGuard(options: GuardOptions): RedisGuard {
     },
     get open() {
       return failures >= options.failureThreshold && (options.now() < openUntil || probing);
+    },
+    get tripped() {
+      return failures >= options.failureThreshold;
     },
     get consecutiveFailures() {
       return failures;

@@ -114,6 +114,7 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
   let subscriber: Redis | undefined;
   let lastForged = 0;
   let stopped = false;
+  let prober: NodeJS.Timeout | undefined;
 
   const call = <T>(op: (r: Redis) => Promise<T>, budgetMs = settings.commandTimeoutMs): Promise<Guarded<T>> => {
     const c = client;
@@ -173,9 +174,16 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
       s.subscribe(keys.evictChannel).catch(() => undefined); // ioredis resubscribes after every reconnect
       client = c;
       subscriber = s;
+      // The status stays WARN while the breaker is tripped (until a call succeeds): when no request reaches the
+      // tier after the cool-off, this probe does, so the status follows Redis both ways without traffic.
+      prober = setInterval(() => {
+        if (guard.tripped && !guard.open) void call((r) => r.ping());
+      }, settings.breakerCoolOffMs);
+      prober.unref();
     },
     async stop() {
       stopped = true;
+      clearInterval(prober);
       client?.disconnect();
       subscriber?.disconnect();
     },
@@ -276,7 +284,7 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
   function statusNow(): ComponentStatus {
     if (!client) return statusOf('WARN', 'not started');
     if (client.status !== 'ready') return statusOf('WARN', `Redis at ${where} is not connected (${client.status}); deciding from the local tier and the IdP`);
-    if (guard.open) return statusOf('WARN', `Redis at ${where} is paused after ${guard.consecutiveFailures} failures (${guard.lastFailure ?? ''}); deciding from the local tier and the IdP`);
+    if (guard.tripped) return statusOf('WARN', `Redis at ${where} is paused after ${guard.consecutiveFailures} failures (${guard.lastFailure ?? ''}); deciding from the local tier and the IdP`);
     if (subscriber?.status !== 'ready') return statusOf('WARN', `the eviction channel on ${where} is not subscribed (${subscriber?.status}); evictions from other replicas are not seen`);
     if (lastForged > 0 && now() - lastForged < FORGED_WARN_MS) {
       return statusOf('WARN', `${counts.forged} shared entries did not authenticate (written without the fleet key, altered or moved) and were refused; the last ${Math.round((now() - lastForged) / 1000)} s ago`);

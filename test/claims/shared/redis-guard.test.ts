@@ -53,6 +53,23 @@ describe('the Redis guard (budget and breaker)', () => {
     assert.equal(guard.open, false);
   });
 
+  it('stays tripped after the cool-off until a call succeeds (the status reads it: no call since is not health)', async () => {
+    const { guard, clock } = setup();
+    assert.equal(guard.tripped, false);
+    for (let i = 0; i < 2; i++) await guard.run(boom, 20);
+    assert.equal(guard.tripped, false, 'below the threshold');
+    await guard.run(boom, 20);
+    assert.equal(guard.tripped, true);
+    clock.t += 2000;
+    assert.equal(guard.open, false, 'the cool-off is over: the next call is a probe');
+    assert.equal(guard.tripped, true, 'but nothing has succeeded since');
+    await guard.run(boom, 20);
+    assert.equal(guard.tripped, true, 'a failed probe');
+    clock.t += 2000;
+    await guard.run(async () => 'ok', 20);
+    assert.equal(guard.tripped, false, 'a successful probe');
+  });
+
   it('a failed probe opens it for another cool-off', async () => {
     const { guard, clock } = setup();
     for (let i = 0; i < 3; i++) await guard.run(boom, 20);
