@@ -1,4 +1,4 @@
-import { Metadata, Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition, type UntypedHandleCall } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type protobuf from 'protobufjs';
 import type { Config, Listen } from '../config/config.ts';
@@ -90,7 +90,20 @@ export function createExtAuthzGrpcListener(options: GrpcListenerOptions): GrpcLi
           check(call, callback).catch((err: unknown) => callback({ code: grpcStatus.INTERNAL, details: String(err) }));
         },
       });
-      health.addToServer(server);
+      // Check and Watch refresh the status first: the timer alone let the health service answer NOT_SERVING for
+      // up to HEALTH_REFRESH_MS after /ready said ready (the gRPC listener starts before the API listener), so a
+      // probe right after start was told the opposite of /ready (test/ext-authz/go-client.test.ts).
+      const into = server;
+      health.addToServer({
+        addService: (service: ServiceDefinition, impl: Record<string, UntypedHandleCall>) => {
+          const fresh = (name: string): UntypedHandleCall =>
+            ((...args: unknown[]) => {
+              refresh();
+              (impl[name] as (...a: unknown[]) => void)(...args);
+            }) as UntypedHandleCall;
+          into.addService(service, { ...impl, check: fresh('check'), watch: fresh('watch') });
+        },
+      } as unknown as Server);
       const target = options.listen.kind === 'unix' ? `unix:${options.listen.path}` : `${options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host}:${options.listen.port}`;
       const port = await new Promise<number>((resolve, reject) => server!.bindAsync(target, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
       address = options.listen.kind === 'unix' ? target : target.replace(/:\d+$/, `:${port}`);
