@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,10 +53,11 @@ async function startFleetIdp(perMinute: number, burst: number): Promise<FleetIdp
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const { values } = parseArgs({ options: { replicas: { type: 'string', default: '4' }, users: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '32' } } });
+const { values } = parseArgs({ options: { replicas: { type: 'string', default: '4' }, users: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '32' }, probe: { type: 'string', default: '500' } } });
 const N = Number(values.replicas);
 const U = Number(values.users);
 const CONCURRENCY = Number(values.concurrency);
+const SETTLE_MS = 3000;
 const TTL = 300; // claims.cacheTtlSeconds default: the whole run fits in one TTL
 const AUDIENCE = 'fleet-api';
 if (!(N >= 1 && N <= 8) || !(U >= 1)) throw new Error('--replicas 1..8, --users ≥ 1');
@@ -75,14 +76,33 @@ async function waitFor(what: string, probe: () => Promise<boolean>, ms = 30_000)
   }
 }
 
-async function startRedis(dir: string): Promise<{ url: string; proc: ChildProcess; flush(): Promise<void> }> {
+async function startRedis(dir: string): Promise<{ url: string; proc: ChildProcess; flush(): Promise<void>; ping(): Promise<{ ping(): Promise<number>; close(): void }> }> {
   const port = await freePort();
   const password = randomBytes(12).toString('base64url');
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--requirepass', password], { stdio: 'ignore' });
   const cli = (...args: string[]): Promise<number> =>
     new Promise((r) => spawn('redis-cli', ['-p', String(port), '-a', password, '--no-auth-warning', ...args], { stdio: 'ignore' }).once('exit', (c) => r(c ?? 1)));
   await waitFor('redis-server', async () => (await cli('ping')) === 0);
-  return { url: `redis://default:${password}@127.0.0.1:${port}`, proc, flush: async () => void (await cli('flushall')) };
+  return { url: `redis://default:${password}@127.0.0.1:${port}`, proc, flush: async () => void (await cli('flushall')), ping: () => pinger(port, password) };
+}
+
+/**
+ * The machine's own loopback round trip to Redis, without any client library: one raw RESP PING at a
+ * time on one socket. The probe interleaves it with its requests, so a shared hit's tail can be read
+ * against the tail this machine puts on any loopback round trip at the same moment.
+ */
+async function pinger(port: number, password: string): Promise<{ ping(): Promise<number>; close(): void }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  await new Promise((r) => socket.once('connect', r));
+  const roundTrip = (command: string): Promise<number> =>
+    new Promise((resolve) => {
+      const start = performance.now();
+      socket.write(command);
+      socket.once('data', () => resolve(performance.now() - start));
+    });
+  await roundTrip(`*2\r\n$4\r\nAUTH\r\n$${password.length}\r\n${password}\r\n`);
+  return { ping: () => roundTrip('*1\r\n$4\r\nPING\r\n'), close: () => socket.destroy() };
 }
 
 interface Replica {
@@ -130,7 +150,7 @@ interface Pass {
 }
 
 /** Sends every (user, replica) pair of `plan` with CONCURRENCY in flight; every answer must be an allow. */
-async function drive(replicas: Replica[], tokens: string[], plan: [number, number][], concurrency = CONCURRENCY): Promise<Pass> {
+async function drive(replicas: Replica[], tokens: string[], plan: [number, number][], concurrency = CONCURRENCY, between?: () => Promise<unknown>): Promise<Pass> {
   const pass: Pass = { latencies: [], perReplica: replicas.map(() => []), statuses: new Map(), wrong: 0, ms: 0 };
   const body = JSON.stringify({ method: 'GET', path: '/api/orders/1' });
   let next = 0;
@@ -154,6 +174,7 @@ async function drive(replicas: Replica[], tokens: string[], plan: [number, numbe
       pass.perReplica[replica]!.push(ms);
       pass.statuses.set(res.status, (pass.statuses.get(res.status) ?? 0) + 1);
       if (res.status !== 200 || answer.allow !== true) pass.wrong++;
+      await between?.();
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -175,7 +196,7 @@ async function main(): Promise<void> {
   const tokens = Array.from({ length: U }, (_, u) => idp.token(`user-${u}`, AUDIENCE, 3600));
   // The last PROBE users skip the loaded fan-out: they are asked one request at a time afterwards, on a replica
   // that has not seen them (a shared hit with the tier on, an IdP call off), then again (a local hit).
-  const PROBE = Math.min(500, Math.floor(U / 10));
+  const PROBE = Math.min(Number(values.probe), Math.floor(U / 2));
   const loaded = U - PROBE;
   const first: [number, number][] = tokens.map((_, u) => [u, u % N]);
   const fanout: [number, number][] = [];
@@ -186,6 +207,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const details: string[] = [];
   const probes: string[] = [];
+  const floors: string[] = [];
   const key = randomBytes(32).toString('base64');
   try {
     for (const mode of ['off', 'on'] as const) {
@@ -197,9 +219,15 @@ async function main(): Promise<void> {
         phase = 'load';
         const passes = { first: await drive(replicas, tokens, first), fanout: await drive(replicas, tokens, fanout), local: await drive(replicas, tokens, local) };
         const seconds = (performance.now() - t0) / 1000;
-        await new Promise((r) => setTimeout(r, 300)); // the last decision log lines of the loaded passes
+        // The loaded passes' last decision log lines, and the collections their garbage starts: the probe
+        // measures one request at a time on settled processes.
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
         phase = 'probe';
-        const probed = await drive(replicas, tokens, probe, 1);
+        const pinger = await redis.ping();
+        const pings: number[] = [];
+        const probed = await drive(replicas, tokens, probe, 1, async () => pings.push(await pinger.ping()));
+        pinger.close();
+        floors.push(`tier ${mode}: raw loopback PING to Redis from the harness, interleaved with the probe (${pings.length}): p50/p99 ${f(pct(pings, 50))}/${f(pct(pings, 99))} ms`);
         const unseen = probed.latencies.filter((_, i) => i % 2 === 0);
         const again = probed.latencies.filter((_, i) => i % 2 === 1);
         probes.push(`tier ${mode}, one request at a time, ${PROBE} users: on a replica that had not seen the user p50/p99 ${f(pct(unseen, 50))}/${f(pct(unseen, 99))} ms; the same request again (local hit) ${f(pct(again, 50))}/${f(pct(again, 99))} ms; wrong answers ${probed.wrong}`);
@@ -251,6 +279,7 @@ async function main(): Promise<void> {
   for (const [k, xs] of [...claimsUs].sort()) console.log(`| ${k} | ${xs.length} | ${f(pct(xs, 50) / 1000)} | ${f(pct(xs, 99) / 1000)} |`);
   console.log('');
   for (const p of probes) console.log(`- ${p}`);
+  for (const p of floors) console.log(`- ${p}`);
   const hit = claimsUs.get('on:probe:hit') ?? [];
   const shared = claimsUs.get('on:probe:shared') ?? [];
   if (hit.length > 0 && shared.length > 0) console.log(`\nA shared-tier hit adds ${f((pct(shared, 99) - pct(hit, 99)) / 1000)} ms at p99 (${f((pct(shared, 50) - pct(hit, 50)) / 1000)} ms at p50) to the claims stage, against a local hit (one request at a time).`);
