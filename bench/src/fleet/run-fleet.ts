@@ -53,7 +53,7 @@ async function startFleetIdp(perMinute: number, burst: number): Promise<FleetIdp
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const { values } = parseArgs({ options: { replicas: { type: 'string', default: '4' }, users: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '32' }, probe: { type: 'string', default: '500' } } });
+const { values } = parseArgs({ options: { replicas: { type: 'string', default: '4' }, users: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '32' }, probe: { type: 'string', default: '2000' } } });
 const N = Number(values.replicas);
 const U = Number(values.users);
 const CONCURRENCY = Number(values.concurrency);
