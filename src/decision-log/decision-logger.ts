@@ -39,8 +39,11 @@ export interface DecisionLogStats {
   readonly written: number;
   /** Every drop, all sinks and reasons together. */
   readonly dropped: number;
-  /** Drops before any sink: the front queue was full. */
-  readonly drops: { readonly buffer_full: number };
+  /**
+   * Drops before any sink: the front queue was full (`buffer_full`), or the decision was handed over after this
+   * log stopped (`stopped`: a request that outlived a reload's shutdown.timeoutMs, src/runtime/runtime.ts).
+   */
+  readonly drops: { readonly buffer_full: number; readonly stopped: number };
   /** Events whose input was erased because masking could not run (see `mask_error` in the event). */
   readonly mask_errors: number;
   readonly sinks: {
@@ -108,6 +111,9 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
   const waiting = (): number => queue.length + taking.length - at;
   let logged = 0;
   let bufferFull = 0;
+  let stoppedDrops = 0;
+  /** False once stop() has flushed the queue: the sinks close after that, so a later event could not reach them. */
+  let accepting = true;
   let maskErrors = 0;
   let pumping: Promise<void> | undefined;
 
@@ -203,8 +209,8 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
       logged,
       buffered: waiting(),
       written: sinks.file?.written ?? sinks.stdout?.written ?? sinks.http?.sent ?? 0,
-      dropped: bufferFull + sinkDrops,
-      drops: { buffer_full: bufferFull },
+      dropped: bufferFull + stoppedDrops + sinkDrops,
+      drops: { buffer_full: bufferFull, stopped: stoppedDrops },
       mask_errors: maskErrors,
       sinks,
     };
@@ -234,6 +240,10 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
     log(event, maskPolicy) {
       logged++;
       if (!file && !stdout && !http) return; // target none, no upload: nothing to mask or write
+      if (!accepting) {
+        stoppedDrops++;
+        return;
+      }
       if (waiting() >= options.bufferEvents) {
         bufferFull++;
         return;
@@ -245,6 +255,8 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
     stop() {
       closing ??= (async () => {
         await flush();
+        accepting = false;
+        await flush(); // what arrived while the first flush's last write was finishing
         await file?.close();
         await http?.close();
       })();

@@ -10,7 +10,7 @@ import { decideCheck, type ExtAuthzApi } from './ext-authz-check.ts';
 import { checkOfGrpc } from './grpc-check.ts';
 
 /** What the listener reads from the generation in service, once per Check. */
-export type GrpcApi = ExtAuthzApi & { whyNotReady(): string | undefined; readonly log: ProcessLog };
+export type GrpcApi = ExtAuthzApi & { whyNotReady(): string | undefined; readonly log: ProcessLog; enter(): () => void };
 
 export interface GrpcListenerOptions {
   readonly listen: Listen;
@@ -59,11 +59,15 @@ export function createExtAuthzGrpcListener(options: GrpcListenerOptions): GrpcLi
 
   async function check(call: ServerUnaryCall<protobuf.Message, Record<string, unknown>>, callback: sendUnaryData<Record<string, unknown>>): Promise<void> {
     const api = options.current();
+    // Counted on the generation that decides it, so a reload waits for this call (src/runtime/runtime.ts).
+    const leave = api.enter();
     let answer: GrpcAnswer;
     try {
       answer = decisionAnswer(await decideCheck(api, checkOfGrpc(call.request, envoyProtos().CheckRequest)));
     } catch (err) {
       answer = errorAnswerOf(err, api.log);
+    } finally {
+      leave();
     }
     if ('response' in answer) callback(null, answer.response);
     else {

@@ -8,6 +8,7 @@ import { createSubjectFilter } from '../decision/relevant-roles.ts';
 import { createHandler } from '../http/create-handler.ts';
 import type { HttpApi } from '../http/http-api.ts';
 import type { Component } from '../lib/component.ts';
+import { createInFlight } from '../lib/in-flight.ts';
 import { createBundleLoader, type BundleLoader } from '../policy/bundle-loader.ts';
 import { createSharedClaimsTier, type SharedClaimsTier } from '../claims/shared/shared-tier.ts';
 import { createTokenService, type TokenService } from '../tokens/token-service.ts';
@@ -36,6 +37,10 @@ export interface Generation extends HttpApi {
   readonly handler: RequestListener;
   /** Called when the generation goes into service: from now on its bundle activations are the sidecar's. */
   goLive(): void;
+  /** Counts a request in (HTTP or gRPC) until the returned function is called: see drained(). */
+  enter(): () => void;
+  /** True once every request that entered has left, false after `timeoutMs` (src/lib/in-flight.ts). */
+  drained(timeoutMs: number): Promise<boolean>;
 }
 
 export interface BuildOptions {
@@ -89,6 +94,7 @@ export function buildGeneration(settings: Settings, services: Services, options:
     observe: observeDecisions(services),
   };
   const components: readonly Component[] = [decisionLog, bundles, ...(claimsShared ? [claimsShared] : []), identity, ...(tokens ? [tokens] : [])];
+  const inFlight = createInFlight();
   const all = (): readonly Component[] => [...options.shared().filter((c) => c !== services.discovery), ...components, services.discovery];
   const generation: Omit<Generation, 'handler'> = {
     settings,
@@ -110,6 +116,8 @@ export function buildGeneration(settings: Settings, services: Services, options:
     health: (query) => healthOf(all(), bundles, query),
     status: () => statusReportOf(all()),
     decisionLogStatus: () => decisionLog.stats,
+    enter: () => inFlight.enter(),
+    drained: (timeoutMs) => inFlight.drained(timeoutMs),
     goLive() {
       if (live) return;
       live = true;

@@ -78,7 +78,12 @@ export function createRuntime(initial: Settings, log: ProcessLog, options: Runti
   };
   const api: Listener = createListener({
     name: 'listener',
-    handler: (req, res) => current.handler(req, res),
+    handler: (req, res) => {
+      // The request is served by the generation in service when it arrives, to its end (see reloadNow).
+      const gen = current;
+      res.once('close', gen.enter());
+      gen.handler(req, res);
+    },
     config,
     listen: config.listen,
     log,
@@ -131,6 +136,11 @@ export function createRuntime(initial: Settings, log: ProcessLog, options: Runti
     api.reconfigure(settings.config.shutdown);
     diagnostics?.reconfigure(settings.config.shutdown);
     grpc?.reconfigure(settings.config.shutdown);
+    // Requests that began on the previous generation finish on it, its decision log included: its own components
+    // stop once they are done (or after shutdown.timeoutMs; a decision logged later is dropped and counted).
+    if (!(await running.drained(settings.config.shutdown.timeoutMs))) {
+      log.warn('requests begun before the reload are still running; the previous configuration stops anyway', { timeout_ms: settings.config.shutdown.timeoutMs });
+    }
     for (const c of [...running.components].reverse()) if (!next.components.includes(c)) await c.stop();
     if (next.decisionLog !== running.decisionLog) {
       const s = running.decisionLog.stats;
