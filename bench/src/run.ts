@@ -4,7 +4,7 @@
  *
  *   npm run bench [-- --quick] [--scenarios hot,cold-token] [--rounds 3] [--duration 10]
  *                 [--connections 32] [--generator wrk|autocannon] [--no-profile] [--readme|--no-readme]
- *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"] [--many-subjects N]  (ports: --base-port .. +4)
+ *                 [--wait-quiet <minutes>] [--sidecar-node-args "<node flags>"] [--many-subjects N]  (ports: --base-port .. +5)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,8 +13,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startChild, waitUntil, type Child } from './lib/child.ts';
-import { choosePinning, pinned } from './lib/pinning.ts';
-import { busyOf, coreBusySeconds, cpuSeconds, memory } from './lib/proc-stats.ts';
+import { choosePinning, lastCores, pinned } from './lib/pinning.ts';
+import { busyOf, coreBusySeconds, coreList, cpuSeconds, memory, treeCpuSeconds } from './lib/proc-stats.ts';
 import { describeMachine, waitForQuiet } from './lib/machine.ts';
 import { chooseGenerator, runLoad, type Generator } from './load/load.ts';
 import { fill } from './load/fill.ts';
@@ -76,7 +76,7 @@ const settings = {
   fixed_rate_s: quick ? 4 : 8,
 };
 const basePort = Number(args['base-port']);
-const ports = { idp: basePort, sidecar: basePort + 1, opa: basePort + 2, bare: basePort + 3 };
+const ports = { idp: basePort, sidecar: basePort + 1, opa: basePort + 2, bare: basePort + 3, 'sidecar-1-worker': basePort + 5 };
 const log = (msg: string): void => void process.stderr.write(`bench: ${msg}\n`);
 
 const pinning = choosePinning();
@@ -148,11 +148,41 @@ try {
   log(`jose: ${JSON.stringify(reference)}`);
 
   // --- the scenarios -----------------------------------------------------------------------------
-  const startTarget = (name: TargetName, dir: string, cpuProfile?: StartOptions['cpuProfile'], grpc = false, config?: Record<string, unknown>): Promise<Target> => {
-    const nodeArgs = args['sidecar-node-args']?.split(' ').filter(Boolean);
-    const o: StartOptions = { root: ROOT, port: ports[name], issuer, audience: AUDIENCE, dir, cpu: pinning.target, cpuProfile, nodeArgs, grpcPort: grpc ? basePort + 4 : undefined, config };
-    return name === 'sidecar' ? startSidecar(o) : name === 'opa' ? startOpa(o) : startBare(o);
+  /**
+   * Where a scenario runs a target: one core of its own (the last) unless the scenario gives it more
+   * (the last N, which on an N-core machine include the load generator's), and the sidecar's workers.
+   */
+  const placement = (s: Scenario | undefined, name: TargetName): { cpus: string | undefined; workers: number | undefined; extra: Record<string, unknown> } => {
+    const n = s?.cores?.[name] ?? 1;
+    const cpus = n > 1 ? lastCores(pinning, n) : pinning.target;
+    const workers = name === 'sidecar' ? s?.sidecarWorkers : undefined;
+    if (!s?.cores && !s?.sidecarWorkers) return { cpus, workers, extra: {} };
+    // These scenarios set targets side by side that differ in cores or processes: each row says where it ran.
+    const count = coreList(cpus, pinning.cores).length;
+    const where = cpus === undefined ? 'unpinned' : `${count > 1 ? 'cores' : 'core'} ${cpus}`;
+    const label =
+      name === 'sidecar' || name === 'sidecar-1-worker' ? `authz-sidecar, ${workers ?? 1} worker${(workers ?? 1) > 1 ? 's' : ''} on ${where}`
+      : name === 'opa' ? `stock OPA on ${where} (GOMAXPROCS ${count})`
+      : `bare node:http on ${where}`;
+    return { cpus, workers, extra: { label, cpus: cpus ?? 'unpinned', ...(workers ? { workers } : {}), ...(sharesLoadCore(cpus) ? { shares_load_core: true } : {}) } };
   };
+  /** Whether a target on `cpus` may run on a core of the load generator and IdP stand-in (always when nothing is pinned). */
+  const sharesLoadCore = (cpus: string | undefined): boolean => coreList(cpus, pinning.cores).some((c) => coreList(pinning.load, pinning.cores).includes(c));
+
+  const startTarget = (name: TargetName, dir: string, s: Scenario | undefined, cpuProfile?: StartOptions['cpuProfile']): Promise<Target> => {
+    const nodeArgs = args['sidecar-node-args']?.split(' ').filter(Boolean);
+    const { cpus, workers } = placement(s, name);
+    const sidecar = name === 'sidecar' || name === 'sidecar-1-worker';
+    const o: StartOptions = {
+      root: ROOT, port: ports[name], issuer, audience: AUDIENCE, dir, cpu: cpus, cpuProfile, nodeArgs, name, workers,
+      grpcPort: s?.wire === 'grpc' ? basePort + 4 : undefined,
+      config: sidecar ? s?.sidecarConfig : undefined,
+    };
+    return sidecar ? startSidecar(o) : name === 'opa' ? startOpa(o) : startBare(o);
+  };
+
+  /** CPU seconds of the load side so far: the harness and the generators it has reaped (wrk, autocannon), and the IdP stand-in. */
+  const loadSideCpu = (): number => cpuSeconds(process.pid) + treeCpuSeconds(idp.pid);
 
   /** Checks every priming decision (claims now cached), then warms the target up with the same tokens. */
   const prepare = async (t: Target, s: Scenario, dir: string): Promise<void> => {
@@ -183,18 +213,22 @@ try {
     // The sidecar's event-loop delay histogram (prom-client, perf_hooks.monitorEventLoopDelay) resets at each scrape.
     const delay = s.loopDelay && t.name === 'sidecar' && t.wire === 'sidecar' ? t.url : undefined;
     if (delay) await loopDelay(delay);
-    const cpu = cpuSeconds(t.pid);
+    // The whole process tree: in cluster mode the primary and its workers.
+    const cpu = treeCpuSeconds(t.pid);
+    const loadSide = loadSideCpu();
     const before = coreBusySeconds();
     const wallStart = performance.now();
-    const busy = busyOf(before, pinning.target);
+    const busy = busyOf(before, t.cpus);
     const loadBusy = busyOf(before, pinning.load);
     const r = await runLoad(gen, { url: t.url, wire: t.wire, tokensFile: requestsFileOf(s, s.measure), authzen: s.authzen, connections: settings.connections, durationS, cpu: pinning.load, outFile: join(dir, `${t.name}-${label}.json`) });
-    const targetCpu = cpuSeconds(t.pid) - cpu;
+    const targetCpu = treeCpuSeconds(t.pid) - cpu;
+    const loadSideUsed = loadSideCpu() - loadSide;
     const after = coreBusySeconds();
     const lag = delay ? await loopDelay(delay) : undefined;
     // Core readings span the generator's start-up too (wrk formats every request first), so divide by wall time.
     const wallS = (performance.now() - wallStart) / 1000;
-    const otherCpu = busyOf(after, pinning.target) - busy - targetCpu;
+    // A target given the load generator's core shares it: what the load side used there is not "other load".
+    const otherCpu = busyOf(after, t.cpus) - busy - targetCpu - (sharesLoadCore(t.cpus) ? loadSideUsed : 0);
     const m: Measurement = {
       rps: r.rps,
       p50_ms: r.p50Ms,
@@ -208,10 +242,11 @@ try {
       token_list_wraps: s.consumesTokens && t.name !== 'bare' ? r.wraps : 0,
       other_cpu_on_target_core: Number(Math.max(0, otherCpu / wallS).toFixed(2)),
       load_core_busy: Number(((busyOf(after, pinning.load) - loadBusy) / wallS).toFixed(2)),
+      load_side_cpu_cores: Number((loadSideUsed / wallS).toFixed(2)),
       ...(lag ? { loop_delay_p99_ms: lag.p99Ms, loop_delay_max_ms: lag.maxMs } : {}),
     };
     log(`  ${s.name} ${label} ${t.name}: ${Math.round(m.rps)} req/s, p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, p99.9 ${m.p999_ms} ms, ` +
-        `cpu ${m.cpu_cores} (others on its core ${m.other_cpu_on_target_core}; load core busy ${m.load_core_busy}), userinfo ${m.userinfo_calls}${lag ? `, loop delay p99 ${lag.p99Ms} ms max ${lag.maxMs} ms` : ''}${m.errors ? `, ERRORS ${m.errors}` : ''}${m.token_list_wraps ? `, token list wrapped ${m.token_list_wraps}×` : ''}`);
+        `cpu ${m.cpu_cores} (others on its core ${m.other_cpu_on_target_core}; load core busy ${m.load_core_busy}, load side ${m.load_side_cpu_cores}), userinfo ${m.userinfo_calls}${lag ? `, loop delay p99 ${lag.p99Ms} ms max ${lag.maxMs} ms` : ''}${m.errors ? `, ERRORS ${m.errors}` : ''}${m.token_list_wraps ? `, token list wrapped ${m.token_list_wraps}×` : ''}`);
     return m;
   };
 
@@ -225,9 +260,9 @@ try {
     const need = FIXED_RATE * settings.fixed_rate_s + 1000;
     const file = join(dir, `${t.name}-fixed-rate-tokens.txt`);
     writeLines(file, s.consumesTokens || s.fill ? all.slice(-Math.min(all.length, need)) : all);
-    const cpu = cpuSeconds(t.pid);
+    const cpu = treeCpuSeconds(t.pid);
     const r = await runLoad('autocannon', { url: t.url, wire: t.wire, tokensFile: file, connections: 10, durationS: settings.fixed_rate_s, rate: FIXED_RATE, cpu: pinning.load, outFile: join(dir, `${t.name}-fixed-rate.json`) });
-    const us = r.requests > 0 ? ((cpuSeconds(t.pid) - cpu) * 1e6) / r.requests : 0;
+    const us = r.requests > 0 ? ((treeCpuSeconds(t.pid) - cpu) * 1e6) / r.requests : 0;
     log(`  ${s.name} ${t.name} at ${FIXED_RATE} req/s: ${us.toFixed(0)} µs CPU per decision (${r.requests} requests, p99 ${r.p99Ms} ms)`);
     return { cpu_us_per_decision_at_1k: Math.round(us), fixed_rate_rps: Math.round(r.rps), fixed_rate_p99_ms: r.p99Ms };
   };
@@ -251,9 +286,10 @@ try {
           // A scenario that fills the caches is long: its measured run is also the profiled one (the profile covers the fill).
           const profile = s.fill && name === 'sidecar' && !args['no-profile'] ? { dir: RESULTS, name: `sidecar-${s.name}.cpuprofile` } : undefined;
           if (profile) mkdirSync(RESULTS, { recursive: true });
-          const t = await startTarget(name, dir, profile, s.wire === 'grpc', name === 'sidecar' ? s.sidecarConfig : undefined);
+          const t = await startTarget(name, dir, s, profile);
           children.push(t.child);
           running.push(t);
+          if (round === 0) extra.set(name, { ...extra.get(name), ...placement(s, name).extra });
         }
         for (const name of order) {
           const t = running.find((r) => r.name === name)!;
@@ -292,10 +328,10 @@ try {
             writeFileSync(join(RESULTS, `profile-${s.name}.txt`), summarizeProfile(JSON.parse(readFileSync(raw, 'utf8')) as CpuProfile, title));
             profiles[s.name] = `bench/results/profile-${s.name}.txt`;
           }
-          if (t.name === 'sidecar') {
-            const e = extra.get('sidecar') ?? {};
+          if (t.name === 'sidecar' || t.name === 'sidecar-1-worker') {
+            const e = extra.get(t.name) ?? {};
             const add = (k: string): number => Number(e[k] ?? 0) + Number(info[k] ?? 0);
-            extra.set('sidecar', { ...e, decisions_logged: add('decisions_logged'), decisions_dropped: add('decisions_dropped') });
+            extra.set(t.name, { ...e, decisions_logged: add('decisions_logged'), decisions_dropped: add('decisions_dropped') });
           }
         }
       }
@@ -319,7 +355,7 @@ try {
       const name = `sidecar-${s.name}.cpuprofile`;
       rmSync(join(RESULTS, name), { force: true });
       log(`profiling the sidecar in scenario ${s.name}`);
-      const t = await startTarget('sidecar', dir, { dir: RESULTS, name });
+      const t = await startTarget('sidecar', dir, undefined, { dir: RESULTS, name });
       children.push(t.child);
       let m: Measurement;
       try {

@@ -39,6 +39,17 @@ export interface Scenario {
    * (every other scenario runs the sidecar in its default configuration).
    */
   readonly sidecarConfig?: Record<string, unknown>;
+  /**
+   * AUTHZ_WORKERS for the `sidecar` target (cluster mode), the only change from its default
+   * configuration; the scenario's `sidecar-1-worker` target is the same sidecar in one process.
+   */
+  readonly sidecarWorkers?: number;
+  /**
+   * Cores given to a target, the last ones of the machine (src/lib/pinning.ts lastCores); unlisted
+   * targets get one core of their own, the last. On a machine with that many cores the target
+   * shares the load generator's core, and the report says so.
+   */
+  readonly cores?: Partial<Record<TargetName, number>>;
   /** Also measure the CPU time per decision at a fixed rate (FIXED_RATE req/s): the number a CPU limit is sized with. */
   readonly fixedRate?: boolean;
   /** Read the sidecar's event-loop delay (p99, max) over the measured run (from its /metrics). */
@@ -75,6 +86,20 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
   const all: readonly TargetName[] = ['sidecar', 'opa', 'bare'];
   return [
     { name: 'hot', description: `${HOT_SUBJECTS} subjects (10 roles each), one token each, repeating; claims cached`, targets: all, prime: hotSet(), measure: hotSet(), fixedRate: true, loopDelay: true },
+    {
+      // Issue 14: with workers 2 on 2 cores, throughput at least 1.8× one worker. One worker on one core
+      // runs beside it in the same rounds (the hot row's sidecar), and stock OPA with the same two cores.
+      name: 'hot-workers-2',
+      description:
+        `the hot load (${HOT_SUBJECTS} subjects, one token each, repeating; claims cached) against the sidecar with AUTHZ_WORKERS=2 on the last 2 cores ` +
+        '(on a 2-core machine both, one shared with the load generator), beside the same sidecar in one process on one core and stock OPA on the same 2 cores (GOMAXPROCS 2)',
+      targets: ['sidecar', 'sidecar-1-worker', 'opa'] as const,
+      prime: hotSet(),
+      measure: hotSet(),
+      fixedRate: true,
+      sidecarWorkers: 2,
+      cores: { sidecar: 2, opa: 2 },
+    },
     {
       name: 'cold-token',
       description: `a new token on every request for the ${HOT_SUBJECTS} hot subjects; their claims cached`,

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { TargetName } from '../targets/target.ts';
+import { TARGETS, type TargetName } from '../targets/target.ts';
 
 /** One load run against one target. */
 export interface Measurement {
@@ -19,6 +19,11 @@ export interface Measurement {
   readonly other_cpu_on_target_core: number;
   /** CPU (in cores) busy on the load generator's core (wrk, the IdP stand-in and anything else there). */
   readonly load_core_busy: number;
+  /**
+   * CPU (in cores) the load side used, from its own processes: the load generator, the IdP stand-in and
+   * the harness. A target given the load generator's core shares it with this much.
+   */
+  readonly load_side_cpu_cores: number;
   /** The sidecar's event-loop delay over the run (its /metrics; scenarios with `loopDelay`). */
   readonly loop_delay_p99_ms?: number;
   readonly loop_delay_max_ms?: number;
@@ -39,6 +44,7 @@ export interface TargetResult {
   readonly token_list_wraps: number;
   readonly other_cpu_on_target_core: number;
   readonly load_core_busy: number;
+  readonly load_side_cpu_cores: number;
   readonly rounds: readonly Measurement[];
   readonly [extra: string]: unknown;
 }
@@ -83,6 +89,7 @@ export function aggregate(rounds: readonly Measurement[], peakRssMb: number, ext
     token_list_wraps: sum('token_list_wraps'),
     other_cpu_on_target_core: round(med('other_cpu_on_target_core'), 2),
     load_core_busy: round(med('load_core_busy'), 2),
+    load_side_cpu_cores: round(med('load_side_cpu_cores'), 2),
     ...(rounds.some((r) => r.loop_delay_max_ms !== undefined)
       ? { loop_delay_p99_ms: median(rounds.map((r) => r.loop_delay_p99_ms ?? 0)), loop_delay_max_ms: Math.max(...rounds.map((r) => r.loop_delay_max_ms ?? 0)) }
       : {}),
@@ -107,6 +114,25 @@ export function judge(s: Results['scenarios'], reference: Record<string, number>
   if (hot?.sidecar && hot.bare) {
     const r = hot.sidecar.rps / hot.bare.rps;
     goals.push({ name: 'hot: share of the bare node:http ceiling', goal: '≥ 50%', measured: `${(100 * r).toFixed(0)}% (${hot.sidecar.rps} of ${hot.bare.rps} req/s)`, met: r >= 0.5 });
+  }
+  // Issue 14: N workers on N cores against one worker on one core, in the same rounds of one scenario.
+  for (const [name, sc] of Object.entries(s)) {
+    const many = sc.sidecar;
+    const one = sc['sidecar-1-worker'];
+    const workers = many?.['workers'];
+    if (!many || !one || typeof workers !== 'number' || workers < 2) continue;
+    const r = many.rps / Math.max(1, one.rps);
+    const aim = 0.9 * workers;
+    const shared = many['shares_load_core'] === true ? `; the load side used ${many.load_side_cpu_cores} cores of theirs` : '';
+    // A ratio of two runs is only as good as the quieter of them: say when other work took a share of either.
+    const disturbed = Math.max(many.other_cpu_on_target_core, one.other_cpu_on_target_core) >= 0.1
+      ? `; disturbed: other load ${many.other_cpu_on_target_core} and ${one.other_cpu_on_target_core} cores` : '';
+    goals.push({
+      name: `${name}: throughput of ${String(many['label'])} vs ${String(one['label'])}`,
+      goal: `≥ ${aim.toFixed(1)}×`,
+      measured: `${x(r)} (${many.rps} vs ${one.rps} req/s${shared}${disturbed})`,
+      met: r >= aim,
+    });
   }
   const base = s['roles-10']?.sidecar;
   for (const n of ['1000', '30000']) {
@@ -149,8 +175,9 @@ export function judge(s: Results['scenarios'], reference: Record<string, number>
   for (const [name, sc] of Object.entries(s)) {
     const cpu = sc.sidecar?.['cpu_us_per_decision_at_1k'];
     if (typeof cpu === 'number') {
-      const peers = (['opa', 'bare'] as const).filter((t) => typeof sc[t]?.['cpu_us_per_decision_at_1k'] === 'number').map((t) => `${t === 'opa' ? 'stock OPA' : 'bare node:http'} ${String(sc[t]!['cpu_us_per_decision_at_1k'])} µs`);
-      goals.push({ name: `${name}: CPU per decision at 1,000 req/s`, goal: 'reported', measured: `${cpu} µs = ${(cpu / 1000).toFixed(2)} cores per 1,000 decisions/s${peers.length ? ` (${peers.join(', ')})` : ''}`, met: null });
+      const peers = (['sidecar-1-worker', 'opa', 'bare'] as const).filter((t) => typeof sc[t]?.['cpu_us_per_decision_at_1k'] === 'number').map((t) => `${labelOf(t, sc[t]!)} ${String(sc[t]!['cpu_us_per_decision_at_1k'])} µs`);
+      const who = typeof sc.sidecar!['label'] === 'string' ? ` (${String(sc.sidecar!['label'])}, all its processes)` : '';
+      goals.push({ name: `${name}: CPU per decision at 1,000 req/s${who}`, goal: 'reported', measured: `${cpu} µs = ${(cpu / 1000).toFixed(2)} cores per 1,000 decisions/s${peers.length ? ` (${peers.join(', ')})` : ''}`, met: null });
     }
   }
   const cold = s['cold-token']?.sidecar;
@@ -182,6 +209,12 @@ export function judge(s: Results['scenarios'], reference: Record<string, number>
 
 const fmt = (v: number, digits = 2): string => (v >= 100 ? v.toFixed(0) : v.toFixed(digits));
 
+/** A target's name in the tables: the scenario's label where it set one (cores, workers), else the product's name. */
+function labelOf(t: TargetName, v: TargetResult): string {
+  if (typeof v['label'] === 'string') return v['label'];
+  return t === 'opa' ? 'stock OPA' : t === 'bare' ? 'bare node:http' : t === 'sidecar-1-worker' ? 'authz-sidecar (1 worker)' : 'authz-sidecar';
+}
+
 /** The results as Markdown: machine, per-scenario table with ratios, and the targets. */
 export function renderMarkdown(r: Results): string {
   const m = r.machine;
@@ -199,22 +232,35 @@ export function renderMarkdown(r: Results): string {
     '| scenario | target | req/s | p50 ms | p99 ms | p99.9 ms | CPU (cores) | CPU µs/decision at 1k/s | loop delay p99 / max ms | peak RSS MB | sidecar/OPA req/s | sidecar/bare req/s | other load on its core | load core busy |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const shared: string[] = [];
   for (const [name, targets] of Object.entries(r.scenarios)) {
-    for (const t of ['sidecar', 'opa', 'bare'] as const) {
+    let first = true;
+    for (const t of TARGETS) {
       const v = targets[t];
       if (!v) continue;
       // The target's core had time to spare while the load core was saturated: the load side set the pace.
-      const loadBound = v.cpu_cores + v.other_cpu_on_target_core < 0.85 && v.load_core_busy >= 0.95;
+      // (Not judged for a target that shares the load core: there the two take from each other.)
+      const loadBound = v['shares_load_core'] !== true && v.cpu_cores + v.other_cpu_on_target_core < 0.85 && v.load_core_busy >= 0.95;
+      if (v['shares_load_core'] === true) shared.push(`${labelOf(t, v)} (\`${name}\`): ${v.load_side_cpu_cores}`);
       const flags = [v.requests === 0 ? 'no answer within the run' : '', loadBound ? 'load-bound' : '', v.errors ? `${v.errors} errors` : '', v.token_list_wraps ? `tokens reused ×${v.token_list_wraps}` : ''].filter(Boolean).join(', ');
       const ratio = (other: TargetResult | undefined): string =>
         t !== 'sidecar' || !other ? '' : other.rps === 0 ? '∞ (it answered none)' : `${(v.rps / other.rps).toFixed(2)}×`;
       const lat = (ms: number): string => (v.requests === 0 ? '—' : fmt(ms));
       lines.push(
-        `| ${t === 'sidecar' ? name : ''} | ${t === 'opa' ? 'stock OPA' : t === 'bare' ? 'bare node:http' : 'authz-sidecar'}${flags ? ` (${flags})` : ''} | ${v.rps} | ${lat(v.p50_ms)} | ${lat(v.p99_ms)} | ${lat(v.p999_ms)} | ${v.cpu_cores.toFixed(2)} | ${typeof v['cpu_us_per_decision_at_1k'] === 'number' ? String(v['cpu_us_per_decision_at_1k']) : ''} | ${typeof v['loop_delay_max_ms'] === 'number' ? `${String(v['loop_delay_p99_ms'])} / ${String(v['loop_delay_max_ms'])}` : ''} | ${v.rss_mb.toFixed(0)} | ${ratio(targets.opa)} | ${ratio(targets.bare)} | ${v.other_cpu_on_target_core.toFixed(2)} | ${v.load_core_busy.toFixed(2)} |`,
+        `| ${first ? name : ''} | ${labelOf(t, v)}${flags ? ` (${flags})` : ''} | ${v.rps} | ${lat(v.p50_ms)} | ${lat(v.p99_ms)} | ${lat(v.p999_ms)} | ${v.cpu_cores.toFixed(2)} | ${typeof v['cpu_us_per_decision_at_1k'] === 'number' ? String(v['cpu_us_per_decision_at_1k']) : ''} | ${typeof v['loop_delay_max_ms'] === 'number' ? `${String(v['loop_delay_p99_ms'])} / ${String(v['loop_delay_max_ms'])}` : ''} | ${v.rss_mb.toFixed(0)} | ${ratio(targets.opa)} | ${ratio(targets.bare)} | ${v.other_cpu_on_target_core.toFixed(2)} | ${v.load_core_busy.toFixed(2)} |`,
       );
+      first = false;
     }
   }
   const ref = r.reference;
+  if (shared.length > 0) {
+    lines.push(
+      '',
+      `Sharing the load generator's core: these targets were given cores that include the one of the load generator and the IdP stand-in, ` +
+        `which used, in cores (their own CPU time, from /proc), ${shared.join('; ')}. Their "other load on its core" leaves that out, and ` +
+        `their "load core busy" includes their own share of that core. Their CPU columns sum all their processes (a cluster's primary and workers).`,
+    );
+  }
   lines.push(
     '',
     `Reference on the target's core: jose \`jwtVerify\` RS256 ${ref['jose_verify_per_s_sequential']}/s sequential, ` +

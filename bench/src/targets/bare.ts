@@ -15,6 +15,7 @@ export async function startBare(o: StartOptions): Promise<Target> {
     name: 'bare',
     url,
     pid: child.pid,
+    cpus: o.cpu,
     wire: 'sidecar',
     child,
     async decide(token) {

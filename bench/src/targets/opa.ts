@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startChild, waitUntil } from '../lib/child.ts';
 import { pinned } from '../lib/pinning.ts';
+import { coreList } from '../lib/proc-stats.ts';
 import { postJson, REQUEST, type StartOptions, type Target } from './target.ts';
 import { tail } from './sidecar.ts';
 
@@ -45,7 +46,9 @@ export async function startOpa(o: StartOptions): Promise<Target> {
     join(o.root, 'rego'), join(o.root, 'bench/peer/opa'), dataDir,
   ]);
   const stderrFile = join(o.dir, 'opa.stderr-and-decisions.log');
-  const child = startChild(cmd, args, { stdoutFile: join(o.dir, 'opa.stdout.log'), stderrFile });
+  // Go sizes GOMAXPROCS from the affinity mask and any cgroup CPU limit; set here, it is one per core given, whatever the container.
+  const env = o.cpu === undefined ? process.env : { ...process.env, GOMAXPROCS: String(coreList(o.cpu, 0).length) };
+  const child = startChild(cmd, args, { env, stdoutFile: join(o.dir, 'opa.stdout.log'), stderrFile });
   const url = `http://127.0.0.1:${o.port}`;
   try {
     await waitUntil('OPA', child, async () => (await fetch(`${url}/health`)).status === 200);
@@ -57,6 +60,7 @@ export async function startOpa(o: StartOptions): Promise<Target> {
     name: 'opa',
     url,
     pid: child.pid,
+    cpus: o.cpu,
     wire: 'opa',
     child,
     async decide(token) {

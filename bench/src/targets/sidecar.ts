@@ -2,15 +2,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startChild, waitUntil } from '../lib/child.ts';
 import { pinned } from '../lib/pinning.ts';
+import { waitForWorkers } from './cluster-ready.ts';
 import { postJson, REQUEST, type StartOptions, type Target } from './target.ts';
 
 /**
  * authz-sidecar exactly as a user runs it: `node bin/authz-sidecar.js serve` from the repository
  * root with AUTHZ_* variables and a config file, so the harness measures whatever the checked-out
- * sidecar is. Decisions go to a file, as in production.
+ * sidecar is. Decisions go to a file, as in production. With `o.workers` it runs in cluster mode
+ * (AUTHZ_WORKERS): a primary that forks the workers and writes their decision log.
  */
 export async function startSidecar(o: StartOptions): Promise<Target> {
-  const config = join(o.dir, 'sidecar.json');
+  // Two sidecars may run side by side in one scenario (hot-workers-2): each has its own files.
+  const name = o.name ?? 'sidecar';
+  const config = join(o.dir, `${name}.json`);
   writeFileSync(
     config,
     JSON.stringify(
@@ -27,8 +31,8 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
       ),
     ),
   );
-  const decisionLog = join(o.dir, 'sidecar-decisions.log');
-  const stderrFile = join(o.dir, 'sidecar.stderr.log');
+  const decisionLog = join(o.dir, `${name}-decisions.log`);
+  const stderrFile = join(o.dir, `${name}.stderr.log`);
   const nodeArgs = [...(o.nodeArgs ?? [])];
   if (o.cpuProfile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfile.dir}`, `--cpu-prof-name=${o.cpuProfile.name}`);
   const [cmd, args] = pinned(o.cpu, process.execPath, [...nodeArgs, 'bin/authz-sidecar.js', 'serve', '--config', config]);
@@ -40,23 +44,26 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
       AUTHZ_BUNDLE: join(o.root, 'bundles/authz.tar.gz'),
       AUTHZ_LISTEN: `127.0.0.1:${o.port}`,
       AUTHZ_DECISION_LOG: decisionLog,
+      ...(o.workers !== undefined ? { AUTHZ_WORKERS: String(o.workers) } : {}),
       ...(o.grpcPort ? { AUTHZ_EXT_AUTHZ_GRPC_LISTEN: `127.0.0.1:${o.grpcPort}` } : {}),
     },
-    stdoutFile: join(o.dir, 'sidecar.stdout.log'),
+    stdoutFile: join(o.dir, `${name}.stdout.log`),
     stderrFile,
   });
   const url = `http://127.0.0.1:${o.port}`;
   try {
     await waitUntil('the sidecar', child, async () => (await fetch(`${url}/ready`)).status === 200);
+    if (o.workers !== undefined && o.workers > 1) await waitForWorkers(url, o.workers, stderrFile, child);
   } catch (err) {
     await child.stop(1000);
     throw new Error(`${(err as Error).message}; its log: ${tail(stderrFile)}`);
   }
   return {
-    name: 'sidecar',
+    name,
     // The gRPC wire's "URL" is the ext_authz address tools/extauthz dials.
     url: o.grpcPort ? `127.0.0.1:${o.grpcPort}` : url,
     pid: child.pid,
+    cpus: o.cpu,
     wire: o.grpcPort ? 'grpc' : 'sidecar',
     child,
     async decide(token) {
@@ -66,13 +73,15 @@ export async function startSidecar(o: StartOptions): Promise<Target> {
     },
     async stop() {
       const code = await child.stop();
-      // The sidecar reports its decision-log counters in its last process-log line.
+      // The sidecar reports its decision-log counters in its last process-log line; in cluster mode each
+      // worker writes one (the primary relays them): the sum is the target's.
       const stopped = readFileSync(stderrFile, 'utf8')
         .split('\n')
         .filter((l) => l.includes('"msg":"stopped"'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .pop();
-      return { exit: code, decisions_logged: stopped?.['decisions_logged'], decisions_dropped: stopped?.['decisions_dropped'] };
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      if (stopped.length === 0) return { exit: code };
+      const sum = (k: string): number => stopped.reduce((a, l) => a + Number(l[k] ?? 0), 0);
+      return { exit: code, decisions_logged: sum('decisions_logged'), decisions_dropped: sum('decisions_dropped') };
     },
   };
 }

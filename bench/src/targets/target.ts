@@ -1,7 +1,11 @@
 import type { Child } from '../lib/child.ts';
 
-export type TargetName = 'sidecar' | 'opa' | 'bare';
-export const TARGETS: readonly TargetName[] = ['sidecar', 'opa', 'bare'];
+/**
+ * `sidecar-1-worker`: the sidecar in its default configuration (one process) on one core, beside a
+ * `sidecar` that a scenario runs with more workers (hot-workers-2), so both are measured in one run.
+ */
+export type TargetName = 'sidecar' | 'sidecar-1-worker' | 'opa' | 'bare';
+export const TARGETS: readonly TargetName[] = ['sidecar', 'sidecar-1-worker', 'opa', 'bare'];
 
 /** The request every scenario asks about: allowed for every bench subject (role `orders-viewer`). */
 export const REQUEST = { method: 'GET', path: '/api/orders/42' } as const;
@@ -10,7 +14,10 @@ export const REQUEST = { method: 'GET', path: '/api/orders/42' } as const;
 export interface Target {
   readonly name: TargetName;
   readonly url: string;
+  /** The process the harness started; in cluster mode the primary, whose workers are its children. */
   readonly pid: number;
+  /** The cores it may run on (a taskset list), or undefined when nothing is pinned. */
+  readonly cpus: string | undefined;
   /** How the load generator phrases a request: the sidecar's API, OPA's `POST /v1/data/...`, or ext_authz gRPC. */
   readonly wire: 'sidecar' | 'opa' | 'grpc';
   /** One decision for REQUEST with `token`; throws on any non-200 answer. */
@@ -28,7 +35,12 @@ export interface StartOptions {
   readonly audience: string;
   /** Scratch directory of this target instance (config, logs, decision log). */
   readonly dir: string;
+  /** The cores it may run on (a taskset list such as `1` or `0-1`), or undefined: not pinned. */
   readonly cpu: string | undefined;
+  /** The name it is reported under (sidecar only: `sidecar-1-worker` beside a cluster). */
+  readonly name?: TargetName | undefined;
+  /** AUTHZ_WORKERS (sidecar only); unset keeps the default configuration (one process). */
+  readonly workers?: number | undefined;
   /** Extra Node flags for the sidecar (experiments: `--sidecar-node-args "--single-threaded-gc"`). */
   readonly nodeArgs?: readonly string[];
   /** Serve and be measured over Envoy's ext_authz gRPC on this port (sidecar only). */
