@@ -1,8 +1,10 @@
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type ProtectedHeaderParameters } from 'jose';
+import { errors, type JWTPayload, type JWTVerifyGetKey, type ProtectedHeaderParameters } from 'jose';
 import { SidecarError } from '../errors/sidecar-error.ts';
 import { HMAC_ALGORITHMS } from '../config/spec.ts';
 import { checkCompactJws } from './check-compact.ts';
 import { checkJoseJson } from './check-jose-json.ts';
+import { createJwtVerify } from './verify-jwt.ts';
+import { toTokenError } from './token-error.ts';
 import type { ProcessLog } from '../lib/process-log.ts';
 
 export interface VerifiedToken {
@@ -32,7 +34,8 @@ const KEY_BEARING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 /**
  * Builds the verifier for `Authorization: Bearer` tokens: canonical compact form and size first,
  * then strict JSON in the header and claims (no duplicate members, bounded depth), then jose's
- * jwtVerify with an algorithm allow-list, exact `iss`, `aud` when configured, `exp` and `sub`
+ * jwtVerify (asymmetric signatures checked synchronously by node:crypto, see verify-jwt.ts) with an
+ * algorithm allow-list, exact `iss`, `aud` when configured, `exp` and `sub`
  * required, `nbf`, `iat` not in the future, clock tolerance and optional `typ`. Keys come only
  * from the issuer's JWKS (or the configured HMAC secret), never from the token.
  */
@@ -46,6 +49,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     clockTolerance: options.clockToleranceSeconds,
     requiredClaims: ['exp', 'sub'],
   };
+  const jwtVerify = createJwtVerify(getKey, verifyOptions);
   const warnAudience = audienceWarner(options);
 
   return async (token) => {
@@ -55,7 +59,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     checkJoseJson(claims!, 'claims');
     let result;
     try {
-      result = await jwtVerify(token, getKey, verifyOptions);
+      result = await jwtVerify(token);
     } catch (err) {
       if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'aud') warnAudience(err.payload['aud']);
       throw toTokenError(err);
@@ -112,21 +116,4 @@ function audienceWarner(options: Pick<TokenVerifierOptions, 'audience' | 'log'>)
       hint: 'set audience (AUTHZ_AUDIENCE) to the aud your IdP writes into tokens for this service, or make the IdP add the expected one',
     });
   };
-}
-
-/** jose's errors carry generic messages that never echo token contents, so they are safe to expose. */
-function toTokenError(err: unknown): SidecarError {
-  if (err instanceof SidecarError) return err;
-  if (err instanceof errors.JWTExpired) return new SidecarError('invalid_token', 'token is expired', { cause: err });
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'aud' && err.reason === 'check_failed') return new SidecarError('invalid_token', 'claim "aud" is invalid: the token is for another audience', { cause: err });
-    return new SidecarError('invalid_token', `claim "${err.claim}" is invalid: ${err.reason}`, { cause: err });
-  }
-  if (err instanceof errors.JOSEAlgNotAllowed) return new SidecarError('invalid_token', 'token algorithm is not allowed', { cause: err });
-  if (err instanceof errors.JWSSignatureVerificationFailed) {
-    return new SidecarError('invalid_token', 'token signature is invalid', { cause: err });
-  }
-  if (err instanceof errors.JWKSNoMatchingKey) return new SidecarError('invalid_token', 'no issuer key matches the token', { cause: err });
-  if (err instanceof errors.JOSEError) return new SidecarError('invalid_token', `token is invalid: ${err.message}`, { cause: err });
-  return new SidecarError('invalid_token', 'token could not be verified', { cause: err });
 }
