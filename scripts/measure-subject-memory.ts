@@ -10,7 +10,7 @@ if (!gc) throw new Error('run with node --expose-gc');
 const n = Number(process.argv[2] ?? 100_000);
 // TTLs long enough that nothing expires while measuring.
 const p = subjectPipeline({ subjects: n, tokenTtlSeconds: 3600, claimsTtlSeconds: 3600 });
-const { tokens } = p;
+const { tokenOf } = p;
 
 const heap = (): number => {
   gc!();
@@ -25,8 +25,11 @@ const stage = async (name: string, f: (i: number) => Promise<unknown>): Promise<
   rows.push([name, (h - last) / n]);
   last = h;
 };
-await stage('verified-token cache entry (hash key, frozen payload and header)', (i) => p.verify(tokens[i]!));
-await stage('claims cache entry (interned roles), claims key, merged subject kept per payload', async (i) => p.enrich(tokens[i]!, await p.verify(tokens[i]!)));
+await stage('verified-token cache entry (hash key, frozen payload and header)', (i) => p.verify(tokenOf(i)));
+await stage('claims cache entry (interned roles), claims key, merged subject kept per payload', async (i) => {
+  const token = tokenOf(i);
+  return p.enrich(token, await p.verify(token));
+});
 await stage('narrowed subject (relevant roles), per merged subject', (i) => p.subjectOf(i));
 await stage('policy input and decision event (remembered JSON, scrub mark)', (i) => p.decide(i));
 console.log(`Node ${process.version}, ${n.toLocaleString('en-US')} subjects with 10 roles\n`);
