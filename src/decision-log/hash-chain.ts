@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The `prev` of the first record of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -72,6 +72,7 @@ export function parseRecord(line: string): ParsedRecord | undefined {
   }
 }
 
+// One-shot: no Hash object per decision (each is a native object with a weak handle the next scavenge must process).
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
