@@ -1,5 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { SidecarError } from '../errors/sidecar-error.ts';
+import { LruEntry, LruIndex } from '../lib/lru-index.ts';
+import { ShardedMap, anyKeyShard } from '../lib/sharded-map.ts';
 
 export interface CachedClaims {
   /** Claims as the IdP answered them. */
@@ -88,13 +90,22 @@ export interface ClaimsCache {
   close(): void;
 }
 
-interface Entry {
-  readonly value: CachedClaims | undefined;
-  readonly refusal: SidecarError | undefined;
+/** A cached answer, or a remembered refusal (`value` is then the SidecarError). */
+class Entry extends LruEntry {
+  readonly value: CachedClaims | SidecarError;
+  /** In ms after the cache's `epoch` (a small integer, held in the entry rather than as a boxed double). */
   readonly freshUntil: number;
-  readonly staleUntil: number;
+  /** Eviction key of the subject (subjectId); '' for a refusal. */
   readonly subject: string;
   readonly bytes: number;
+
+  constructor(key: string, value: CachedClaims | SidecarError, freshUntil: number, subject: string, bytes: number) {
+    super(key);
+    this.value = value;
+    this.freshUntil = freshUntil;
+    this.subject = subject;
+    this.bytes = bytes;
+  }
 }
 
 interface Flight {
@@ -116,7 +127,7 @@ export function subjectId(iss: string, sub: string): string {
 export function claimsCacheKey(payload: Record<string, unknown>): string {
   const client = typeof payload['azp'] === 'string' ? payload['azp'] : typeof payload['client_id'] === 'string' ? payload['client_id'] : '';
   const scope = typeof payload['scope'] === 'string' ? payload['scope'].split(' ').filter(Boolean).sort().join(' ') : '';
-  return createHash('sha256').update(JSON.stringify([payload['iss'], payload['sub'], client, scope])).digest('base64url');
+  return hash('sha256', JSON.stringify([payload['iss'], payload['sub'], client, scope]), 'base64url');
 }
 
 /**
@@ -124,78 +135,78 @@ export function claimsCacheKey(payload: Record<string, unknown>): string {
  * so the token itself is never held as a key.
  */
 export function tokenKey(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 const REFUSAL_BYTES = 256;
 /**
- * Entries checked for expiry per sweep step: the sweep walks the map a slice at a time (a live Map
- * iterator resumes where it stopped), so its pause does not grow with the cache (a full walk of
- * 1,000,000 entries holds the event loop for tens of ms: scripts/measure-token-cache.ts).
+ * Entries checked for expiry per sweep step: the sweep walks the entries a slice at a time (LruIndex.walk
+ * resumes where it stopped), so its pause does not grow with the cache (a full walk of 1,000,000 entries
+ * holds the event loop for tens of ms: scripts/measure-token-cache.ts; a slice of 5,000 at 1,000,000
+ * entries, 1–3 ms: scripts/measure-subject-gc.ts, "longest sweep step").
  */
 const SWEEP_SLICE = 5_000;
 
 /**
- * A bounded LRU map (insertion order of a Map, refreshed on every hit) holding frozen values, with
+ * A bounded LRU (src/lib/lru-index.ts: a hit moves the entry to the newest end) holding frozen values, with
  * single-flight loads, stale-if-error, remembered refusals and eviction by subject. Bounded twice:
  * `maxEntries`, and `maxBytes` of estimated heap, because one subject with 5,000 roles weighs as
  * much as 200 subjects with 10. Why not node-cache: it refuses new keys when full instead of
  * evicting, and has neither stale reads nor per-subject eviction.
  *
- * One closure on purpose (longer than 80 lines): the LRU map, the byte budget and the counters are private state every method shares; each method is short.
+ * One closure on purpose (longer than 80 lines): the LRU index, the byte budget and the counters are private state every method shares; each method is short.
  */
 export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
   const now = options.now ?? Date.now;
+  const epoch = now();
   const staleMs = options.staleIfErrorSeconds * 1000;
-  const entries = new Map<string, Entry>();
+  const entries = new LruIndex<Entry>();
   const inflight = new Map<string, Flight>();
   const sessions = new Map<string, string>();
   /** Subject → key of its claims stored last, for peekSubject. */
-  const latest = new Map<string, string>();
+  const latest = new ShardedMap<string>(anyKeyShard);
   let bytes = 0;
   let lastSweep = 0;
   const s = { hits: 0, misses: 0, stale: 0, refusalsServed: 0, uncached: 0, evictedForSpace: 0, evictedBySubject: 0, expired: 0 };
 
-  const remove = (key: string): void => {
-    const e = entries.get(key);
-    if (e === undefined) return;
-    entries.delete(key);
+  /** The cache's clock: ms after `epoch`. */
+  const clock = (): number => now() - epoch;
+  const answerOf = (e: Entry | undefined): CachedClaims | undefined => (e === undefined || e.value instanceof SidecarError ? undefined : e.value);
+  // A refusal is never served stale; an answer is, for staleIfErrorSeconds past its freshness.
+  const staleUntil = (e: Entry): number => (e.value instanceof SidecarError ? e.freshUntil : e.freshUntil + staleMs);
+  const remove = (e: Entry): void => {
+    entries.remove(e);
     bytes -= e.bytes;
-    if (latest.get(e.subject) === key) latest.delete(e.subject);
+    if (latest.get(e.subject) === e.key) latest.delete(e.subject);
   };
-  let cursor: MapIterator<[string, Entry]> | undefined;
+  const removeKey = (key: string): void => {
+    const e = entries.get(key);
+    if (e !== undefined) remove(e);
+  };
   /** Checks the next SWEEP_SLICE entries (wrapping around), dropping expired ones. */
   const sweep = (): void => {
-    const t = now();
-    lastSweep = t;
-    cursor ??= entries.entries();
-    for (let n = 0; n < SWEEP_SLICE; n++) {
-      const next = cursor.next();
-      if (next.done) {
-        cursor = undefined;
-        return;
-      }
-      const [key, e] = next.value;
-      if (t >= e.staleUntil) {
-        remove(key);
+    lastSweep = now();
+    const t = clock();
+    entries.walk(SWEEP_SLICE, (e) => {
+      if (t >= staleUntil(e)) {
+        remove(e);
         s.expired++;
       }
-    }
+    });
   };
-  const store = (key: string, entry: Entry): boolean => {
+  const store = (entry: Entry): boolean => {
     if (entry.bytes > options.maxBytes) return false;
-    remove(key);
+    removeKey(entry.key);
     const full = (): boolean => entries.size >= options.maxEntries || bytes + entry.bytes > options.maxBytes;
     // Expired entries go first; a sweep step is bounded (SWEEP_SLICE), at most one per 100 ms under a flood.
     if (full() && now() - lastSweep >= 100) sweep();
     while (full()) {
-      const oldest = entries.keys().next().value as string;
-      remove(oldest);
+      remove(entries.oldest()!);
       s.evictedForSpace++;
     }
-    entries.set(key, entry);
+    entries.add(entry);
     bytes += entry.bytes;
-    if (entry.value !== undefined) latest.set(entry.subject, key);
+    if (!(entry.value instanceof SidecarError)) latest.set(entry.subject, entry.key);
     return true;
   };
   const timer = setInterval(sweep, options.sweepIntervalMs ?? 1_000);
@@ -204,12 +215,11 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
   return {
     async getOrLoad(key, load, subjectHint) {
       const cached = entries.get(key);
-      if (cached?.value !== undefined && now() < cached.freshUntil) {
-        // Refresh the LRU position: delete and re-insert moves the key to the end.
-        entries.delete(key);
-        entries.set(key, cached);
+      const fresh = answerOf(cached);
+      if (fresh !== undefined && clock() < cached!.freshUntil) {
+        entries.use(cached!);
         s.hits++;
-        return { value: cached.value, outcome: 'hit' };
+        return { value: fresh, outcome: 'hit' };
       }
       let flight = inflight.get(key);
       const leader = flight === undefined;
@@ -231,12 +241,13 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
         const code = err instanceof SidecarError ? err.code : undefined;
         if (code === 'claims_unavailable') {
           const old = entries.get(key);
-          if (old?.value !== undefined && now() < old.staleUntil) {
+          const value = answerOf(old);
+          if (value !== undefined && clock() < staleUntil(old!)) {
             s.stale++;
-            return { value: old.value, outcome: 'stale', staleReason: (err as Error).message };
+            return { value, outcome: 'stale', staleReason: (err as Error).message };
           }
         } else if (leader && (code === 'claims_rejected' || code === 'subject_mismatch')) {
-          remove(key);
+          removeKey(key);
         }
         throw err;
       }
@@ -246,12 +257,8 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
       }
       if (!leader) return { value: loaded.value, outcome: 'miss' };
       s.misses++;
-      const t = now();
-      const freshUntil = t + Math.floor(loaded.ttlSeconds * 1000);
-      const stored =
-        loaded.ttlSeconds > 0 &&
-        !flight.invalidated &&
-        store(key, { value: Object.freeze(loaded.value), refusal: undefined, freshUntil, staleUntil: freshUntil + staleMs, subject: loaded.subject, bytes: loaded.bytes });
+      const freshUntil = clock() + Math.floor(loaded.ttlSeconds * 1000);
+      const stored = loaded.ttlSeconds > 0 && !flight.invalidated && store(new Entry(key, Object.freeze(loaded.value), freshUntil, loaded.subject, loaded.bytes));
       if (!stored) {
         s.uncached++;
         return { value: loaded.value, outcome: 'uncached' };
@@ -260,18 +267,17 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
     },
     refusal(key) {
       const e = entries.get(key);
-      if (e?.refusal === undefined) return undefined;
-      if (now() >= e.freshUntil) {
-        remove(key);
+      if (e === undefined || !(e.value instanceof SidecarError)) return undefined;
+      if (clock() >= e.freshUntil) {
+        remove(e);
         return undefined;
       }
       s.refusalsServed++;
-      return e.refusal;
+      return e.value;
     },
     remember(key, refusal, ttlSeconds) {
       if (ttlSeconds <= 0) return;
-      const until = now() + ttlSeconds * 1000;
-      store(key, { value: undefined, refusal, freshUntil: until, staleUntil: until, subject: '', bytes: REFUSAL_BYTES });
+      store(new Entry(key, refusal, clock() + ttlSeconds * 1000, '', REFUSAL_BYTES));
     },
     noteSession(sid, subject) {
       if (sessions.get(sid) === subject) return;
@@ -282,12 +288,12 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
     subjectOfSession: (sid) => sessions.get(sid),
     evictSubject(subject) {
       let n = 0;
-      for (const [key, e] of entries) {
+      entries.forEach((e) => {
         if (e.subject === subject) {
-          remove(key);
+          remove(e);
           n++;
         }
-      }
+      });
       // A load that started before the logout must not put the pre-logout claims back.
       for (const f of inflight.values()) if (f.subject === subject || f.subject === undefined) f.invalidated = true;
       s.evictedBySubject += n;
@@ -296,14 +302,14 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
     peekSubject(subject) {
       const key = latest.get(subject);
       const e = key === undefined ? undefined : entries.get(key);
-      return e?.value !== undefined && now() < e.freshUntil ? e.value : undefined;
+      const value = answerOf(e);
+      return value !== undefined && clock() < e!.freshUntil ? value : undefined;
     },
     get stats() {
       return { entries: entries.size, bytes, ...s };
     },
     close() {
       clearInterval(timer);
-      cursor = undefined;
       entries.clear();
       latest.clear();
       inflight.clear();

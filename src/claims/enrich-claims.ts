@@ -5,6 +5,8 @@ import type { ClaimsFetcher, ClaimsSource, SourceResult } from './fetch-claims.t
 import { mergeClaims, mergeRoles, type MergeRule, type RoleMergeRule } from './merge-claims.ts';
 import { readRoles, type RoleClaim } from './role-claims.ts';
 import { introspectionOf } from './verify-by-introspection.ts';
+import { verificationMemoOf } from '../token/verified-token-cache.ts';
+import { freezeWithMemo, SubjectMemo, subjectMemoOf } from '../lib/memo-slot.ts';
 
 /** The subject as the policy sees it: every verified or fetched claim, plus `roles` and `kind`. */
 export interface Subject extends Record<string, unknown> {
@@ -40,12 +42,8 @@ export interface EnrichOptions {
   readonly serviceClaim?: string | undefined;
 }
 
-/** The subject last merged for a cached verification, with what it was merged from (compared by identity). */
-interface Merged {
-  readonly claims: readonly Readonly<Record<string, unknown>>[];
-  readonly roles: readonly string[];
-  readonly subject: Subject;
-}
+/** Marks, in a subject's memo, a subject built from the token alone (nothing fetched). */
+const FROM_TOKEN: object = Object.freeze({});
 
 export type ClaimsEnricher = (token: string, verified: VerifiedToken) => Promise<Enriched>;
 
@@ -56,14 +54,15 @@ export type ClaimsEnricher = (token: string, verified: VerifiedToken) => Promise
  * that introspection verified reuses that answer. The merge rules are in merge-claims.ts.
  */
 export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
-  const merged = new WeakMap<object, Merged>();
-  const fromToken = new WeakMap<object, Subject>();
-  return async (token, { payload }) => {
-    // A cached verification is one frozen payload for all its requests (src/token/verified-token-cache.ts): its
-    // subject is built once and kept frozen, so later stages can memoise on it (relevant roles, input encoding).
-    const cachedPayload = Object.isFrozen(payload);
-    const known = cachedPayload ? fromToken.get(payload) : undefined;
-    if (known !== undefined) return { subject: known, source: 'token', cache: 'none' };
+  return async (token, verified) => {
+    const { payload } = verified;
+    // A cached verification is one frozen object for all its requests (src/token/verified-token-cache.ts): its
+    // subject is built once, kept in the verification's memo and frozen with a memo of its own, so later stages
+    // can memoise on it (relevant roles, input encoding, the decision log's scrub).
+    const memo = verificationMemoOf(verified);
+    const last = memo?.subject as Subject | undefined;
+    const lastMemo = last === undefined ? undefined : subjectMemoOf(last);
+    if (last !== undefined && lastMemo?.from === FROM_TOKEN) return { subject: last, source: 'token', cache: 'none' };
     const tokenRoles = readRoles(payload, options.roleClaims);
     const client = options.serviceClaim === undefined ? undefined : payload[options.serviceClaim];
     // A service's own token names no user: userinfo has nothing to say about it, so nothing is fetched.
@@ -74,7 +73,7 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
     const needed = options.enrich === 'always' || (options.enrich === 'when-missing' && tokenRoles === undefined);
     if (!needed && !pre) {
       const subject: Subject = { ...payload, roles: tokenRoles ?? [], kind: 'user' };
-      if (cachedPayload) fromToken.set(payload, Object.freeze(subject));
+      if (memo) memo.subject = frozenSubject(subject, FROM_TOKEN);
       return { subject, source: 'token', cache: 'none' };
     }
 
@@ -84,7 +83,7 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
       options.cache.noteSession(payload['sid'], subject);
     }
     const todo = needed ? options.sources.filter((s) => !(pre && s.name === 'introspection')) : [];
-    const settled = await Promise.allSettled(todo.map((s) => options.fetch(s, token, payload)));
+    const settled = await Promise.allSettled(todo.map((s) => options.fetch(s, token, verified)));
     const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (failures.length > 0) {
       throw failures.find((e) => e instanceof SidecarError && e.status === 401) ?? failures[0];
@@ -92,14 +91,16 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
     const results: SourceResult[] = [...(pre ? [pre] : []), ...settled.map((r) => (r as PromiseFulfilledResult<SourceResult>).value)];
     const roles = mergeRoles(tokenRoles, results.map((r) => r.roles), options.roleMerge);
     const claims = results.map((r) => r.claims);
+    // The memo's `from` is the one fetched answer, or the list of them: a subject is reused while its answers
+    // and roles are the very same objects (a refreshed cache entry brings new ones).
+    const from = claims.length === 1 ? claims[0]! : claims;
     let subject: Subject;
-    const last = cachedPayload ? merged.get(payload) : undefined;
-    if (last !== undefined && last.roles === roles && last.claims.length === claims.length && last.claims.every((c, i) => c === claims[i])) {
-      subject = last.subject;
+    if (last !== undefined && lastMemo !== undefined && last.roles === roles && sameAnswers(lastMemo.from, claims)) {
+      subject = last;
     } else {
       // `kind` is set last: neither the token nor the IdP's answer may claim to be a service.
       subject = { ...mergeClaims(payload, claims, roles, options.merge), kind: 'user' } as Subject;
-      if (cachedPayload) merged.set(payload, { claims, roles, subject: Object.freeze(subject) });
+      if (memo) memo.subject = frozenSubject(subject, from);
     }
     const stale = results.find((r) => r.outcome === 'stale');
     return {
@@ -109,4 +110,16 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
       ...(stale ? { staleReason: `${stale.name}: ${stale.staleReason}` } : {}),
     };
   };
+}
+
+/** Freezes a subject the payload's memo keeps, with a SubjectMemo saying what it was built from. */
+function frozenSubject(subject: Subject, from: object): Subject {
+  const memo = new SubjectMemo();
+  memo.from = from;
+  return freezeWithMemo(subject, memo);
+}
+
+function sameAnswers(from: object | undefined, claims: readonly Readonly<Record<string, unknown>>[]): boolean {
+  if (claims.length === 1) return from === claims[0];
+  return Array.isArray(from) && from.length === claims.length && from.every((c, i) => c === claims[i]);
 }

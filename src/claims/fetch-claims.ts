@@ -9,6 +9,7 @@ import type { ProcessLog } from '../lib/process-log.ts';
 import { loadThroughShared } from './shared/load-through-shared.ts';
 import type { SharedClaimsTier } from './shared/shared-tier.ts';
 import type { IdpBudget } from './idp-budget.ts';
+import { verificationMemoOf } from '../token/verified-token-cache.ts';
 
 export type SourceName = 'userinfo' | 'introspection';
 
@@ -52,7 +53,7 @@ export interface FetcherOptions {
   readonly budget?: IdpBudget | undefined;
 }
 
-export type ClaimsFetcher = (source: ClaimsSource, token: string, payload: VerifiedToken['payload'] | undefined) => Promise<SourceResult>;
+export type ClaimsFetcher = (source: ClaimsSource, token: string, verified: VerifiedToken | undefined) => Promise<SourceResult>;
 
 /** Estimated heap of a cached answer: measured 2.7× the JSON plus ~600 bytes (scripts/measure-claims-cache.ts). */
 const entryBytes = (jsonBytes: number): number => 512 + 3 * jsonBytes;
@@ -63,7 +64,7 @@ const entryBytes = (jsonBytes: number): number => 512 + 3 * jsonBytes;
  * The TTL never outlives the token's `exp`. A refusal is remembered for `negativeTtlSeconds` under
  * the token's hash, so a refused token does not reach the IdP on every request.
  *
- * `payload` is the verified token; undefined when this introspection call is what verifies it
+ * `verified` is the verified token; undefined when this introspection call is what verifies it
  * (opaque tokens), in which case the answer must name `sub` and `exp` itself.
  */
 export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
@@ -71,21 +72,23 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
   const { cache } = options;
   const answered = new Set<SourceName>();
   const interner = createRoleInterner();
-  // A cached verification hands every request with its token the same frozen payload
-  // (src/token/verified-token-cache.ts, keyed by the whole token): the token's hash and the subject's
-  // claims key are computed once per payload, not per request.
-  const keysOf = new WeakMap<object, { hash: string; claims: string | undefined }>();
-  return async (source, token, payload) => {
-    let keys = payload ? keysOf.get(payload) : undefined;
-    if (keys === undefined) {
-      keys = { hash: tokenKey(token), claims: payload ? claimsCacheKey(payload) : undefined };
-      if (payload && Object.isFrozen(payload)) keysOf.set(payload, keys);
-    }
-    const hash = keys.hash;
+  return async (source, token, verified) => {
+    const payload = verified?.payload;
+    // A cached verification is the same frozen object for every request with its token, and its memo holds
+    // the token's hash (src/token/verified-token-cache.ts, keyed by it): the subject's claims key is computed
+    // once per cached verification, and kept as the one string the claims cache is keyed by.
+    const memo = verified ? verificationMemoOf(verified) : undefined;
+    const hash = memo?.key ?? tokenKey(token);
     const refusalKey = `refused:${source.name}:${hash}`;
     const refused = cache.refusal(refusalKey);
     if (refused) throw new SidecarError(refused.code, `${refused.message} (remembered refusal)`, { expose: refused.expose });
-    const key = source.name === 'userinfo' && payload ? `userinfo:${keys.claims}` : `${source.name}:${hash}`;
+    let key: string;
+    if (source.name === 'userinfo' && payload) {
+      key = memo?.claimsKey ?? `userinfo:${claimsCacheKey(payload)}`;
+      if (memo) memo.claimsKey = key;
+    } else {
+      key = `${source.name}:${hash}`;
+    }
     const subject = payload ? subjectId(payload.iss, payload.sub) : undefined;
     try {
       const fromIdp = async (): Promise<Loaded> => {
@@ -114,8 +117,10 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
       // Role lists are interned whichever tier answered: thousands of users share a handful of role sets.
       const interned = async (): Promise<Loaded> => {
         const loaded = await load();
-        interner.claims(loaded.value.claims, options.roleClaims);
-        return { ...loaded, value: { claims: loaded.value.claims, roles: interner.list(loaded.value.roles) } };
+        const claims = loaded.value.claims as Record<string, unknown>;
+        interner.claims(claims, options.roleClaims);
+        shareEqualValues(claims, payload);
+        return { ...loaded, value: { claims, roles: interner.list(loaded.value.roles) } };
       };
       const r = await cache.getOrLoad(key, interned, subject);
       return { name: source.name, claims: r.value.claims, roles: r.value.roles, outcome: r.outcome, staleReason: r.staleReason };
@@ -124,6 +129,22 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
       throw err;
     }
   };
+}
+
+const EMPTY_LIST: readonly unknown[] = Object.freeze([]);
+
+/**
+ * In a freshly fetched answer (not yet shared), uses one copy of what needs none of its own: the token's own
+ * `sub` string (the answer's was checked equal to it), and one frozen empty list for every `[]`. Equal
+ * values, so the claims keep their meaning; only their memory changes (scripts/measure-subject-memory.ts).
+ */
+function shareEqualValues(claims: Record<string, unknown>, payload: VerifiedToken['payload'] | undefined): void {
+  if (Object.isFrozen(claims)) return;
+  if (payload !== undefined && claims['sub'] === payload.sub) claims['sub'] = payload.sub;
+  for (const name of Object.keys(claims)) {
+    const v = claims[name];
+    if (Array.isArray(v) && v.length === 0 && v !== EMPTY_LIST) claims[name] = EMPTY_LIST;
+  }
 }
 
 /** One call to the IdP, within the budget; an IdP 429's Retry-After pauses the endpoint (fleet-wide when shared). */

@@ -1,4 +1,5 @@
 import { formatPointer, maskPointerProblem, parsePointer } from './json-pointer.ts';
+import { serialMemoOf } from '../lib/memo-slot.ts';
 
 /** The configured masking (config keys `decisionLog.erase`, `decisionLog.mask`, `decisionLog.eraseTokens`). */
 export interface MaskRules {
@@ -140,19 +141,19 @@ function checked(kind: Op['kind'], pointer: string, value: unknown, onlyIfPresen
 }
 
 /**
- * Frozen objects a scrub found nothing in: a cached subject is the same frozen object on every
- * decision (src/claims/enrich-claims.ts), so it is walked once. What a scrub finds does not depend
- * on where the object is, only on its contents, and the sidecar freezes only what it never changes
- * again, members included (src/lib/frozen-json.ts).
+ * Removes credential-named members and credential-shaped strings; array elements are masked so indexes stay.
+ * A cached subject is the same frozen object on every decision (src/claims/enrich-claims.ts,
+ * src/decision/relevant-roles.ts), so once a scrub found nothing in it, its memo says so and it is not walked
+ * again. What a scrub finds does not depend on where the object is, only on its contents, and the sidecar
+ * freezes only what it never changes again, members included (src/lib/memo-slot.ts).
  */
-const clean = new WeakSet<object>();
-
-/** Removes credential-named members and credential-shaped strings; array elements are masked so indexes stay. */
 function scrub(node: unknown, path: (string | number)[], erased: string[], masked: string[], depth: number): unknown {
-  if (node === null || typeof node !== 'object' || clean.has(node)) return node;
+  if (node === null || typeof node !== 'object') return node;
+  const memo = serialMemoOf(node);
+  if (memo?.clean) return node;
   const found = erased.length + masked.length;
   const out = scrubWalk(node, path, erased, masked, depth);
-  if (out === node && erased.length + masked.length === found && Object.isFrozen(node)) clean.add(node);
+  if (memo !== undefined && out === node && erased.length + masked.length === found) memo.clean = true;
   return out;
 }
 

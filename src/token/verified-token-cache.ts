@@ -1,4 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { LruEntry, LruIndex } from '../lib/lru-index.ts';
+import { frozenVerification, memoOf } from '../lib/memo-slot.ts';
+import { createVerifiedInterner, deepFreeze } from './intern-verified.ts';
 import type { TokenVerifier, VerifiedToken } from './verify-token.ts';
 
 export interface VerifiedTokenCacheOptions {
@@ -14,10 +17,38 @@ export interface VerifiedTokenCache extends TokenVerifier {
   close(): void;
 }
 
-interface Entry {
-  readonly value: VerifiedToken;
-  /** ms since the epoch: min(now + ttl, exp). */
+/**
+ * What the stages after verification remember about a cached verification, kept exactly as long as it
+ * is cached: no WeakMap keyed by it (src/lib/memo-slot.ts says why). Read it with verificationMemoOf.
+ */
+export interface VerificationMemo {
+  /** The SHA-256 of the whole token, base64url: the cache's key, and the same text as src/claims/claims-cache.ts's tokenKey. */
+  readonly key: string;
+  /** src/claims/fetch-claims.ts: the claims cache key of the token's subject (claimsCacheKey, with its prefix). */
+  claimsKey: string | undefined;
+  /** src/claims/enrich-claims.ts: the subject last built from the token. */
+  subject: object | undefined;
+}
+
+/** A cached verification's entry: itself the memo of the verification it holds. */
+class Entry extends LruEntry implements VerificationMemo {
+  /** Set once, right after the entry is made (the verification carries the entry as its memo). */
+  value: VerifiedToken | undefined = undefined;
+  /** min(now + ttl, exp) in ms after the cache's `epoch`: a small integer, held in the entry itself rather than as a boxed double. */
   readonly until: number;
+  claimsKey: string | undefined = undefined;
+  subject: object | undefined = undefined;
+
+  constructor(key: string, until: number) {
+    super(key);
+    this.until = until;
+  }
+}
+
+/** The memo of a verification this cache made and holds, or undefined for any other. */
+export function verificationMemoOf(verified: VerifiedToken): VerificationMemo | undefined {
+  const memo = memoOf(verified);
+  return memo instanceof Entry ? memo : undefined;
 }
 
 /**
@@ -29,48 +60,42 @@ interface Entry {
  * `ttlSeconds` and never past the token's `exp`, so an expired token always goes back through jose
  * and is refused there. Failures are not cached: a bad token costs a verification each time.
  *
- * A Map in least-recently-used order, expired lazily when met, bounded by `maxEntries` (the least
- * recently used entry goes first). Why not node-cache: its periodic check walks every key on
- * one turn of the event loop (measured by scripts/measure-token-cache.ts: see
- * docs/architecture.md), and it refuses new keys when full. The results are deep-frozen, so one
- * verification can be shared by every request with that token.
+ * Bounded by `maxEntries`, the least recently used entry going first (src/lib/lru-index.ts); expired
+ * entries are dropped when met or evicted. Why not node-cache: its periodic check walks every key on
+ * one turn of the event loop (measured by scripts/measure-token-cache.ts: see docs/architecture.md),
+ * and it refuses new keys when full. The results are deep-frozen, so one verification can be shared by
+ * every request with that token, and the values many tokens share (issuer, audience, client, scope,
+ * header) are one copy each (src/token/intern-verified.ts).
  */
 export function cacheVerifiedTokens(verify: TokenVerifier, options: VerifiedTokenCacheOptions): VerifiedTokenCache {
   if (options.ttlSeconds <= 0) return Object.assign((token: string) => verify(token), { size: 0, close() {} });
   const now = options.now ?? Date.now;
+  const epoch = now();
   const ttlMs = options.ttlSeconds * 1000;
-  const entries = new Map<string, Entry>();
+  const entries = new LruIndex<Entry>();
+  const intern = createVerifiedInterner();
   const cached = async (token: string): Promise<VerifiedToken> => {
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = hash('sha256', token, 'base64url');
     const hit = entries.get(key);
     if (hit !== undefined) {
-      entries.delete(key);
-      if (hit.until > now()) {
-        entries.set(key, hit); // most recently used goes last
-        return hit.value;
+      if (hit.until > now() - epoch) {
+        entries.use(hit);
+        return hit.value!;
       }
+      entries.remove(hit);
     }
     const verified = await verify(token);
     const until = Math.min(now() + ttlMs, verified.payload.exp * 1000);
-    if (until > now()) {
-      const value = deepFreeze(verified);
-      if (entries.size >= options.maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.delete(key);
-      entries.set(key, { value, until });
-      return value;
-    }
-    return verified;
+    if (until <= now()) return verified;
+    const { payload, header } = intern(verified);
+    const entry = new Entry(key, until - epoch);
+    const value = frozenVerification(deepFreeze(payload), deepFreeze(header), entry);
+    entry.value = value;
+    if (entries.size >= options.maxEntries) entries.remove(entries.oldest()!);
+    entries.add(entry); // replaces an entry stored for the same token meanwhile
+    return value;
   };
   return Object.defineProperties(Object.assign(cached, { close: () => entries.clear() }), {
     size: { get: () => entries.size, enumerable: true },
   }) as VerifiedTokenCache;
-}
-
-/** Freezes an object and everything it holds; verified tokens are plain JSON (objects, arrays, primitives). */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

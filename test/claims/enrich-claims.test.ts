@@ -7,6 +7,9 @@ import { createCircuitBreaker } from '../../src/claims/circuit-breaker.ts';
 import { parseRoleClaims } from '../../src/claims/role-claims.ts';
 import type { ClaimsClient } from '../../src/claims/userinfo-client.ts';
 import type { VerifiedToken } from '../../src/token/verify-token.ts';
+import { cacheVerifiedTokens } from '../../src/token/verified-token-cache.ts';
+import { randomUUID } from 'node:crypto';
+import { countHeapStrings } from '../helpers/heap-strings.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
 import { rejectsWithCode as rejectsWith } from '../helpers/rejects-with-code.ts';
 
@@ -119,12 +122,12 @@ describe('when-missing', () => {
     assert.equal(calls.length, 1);
   });
 
-  test('a cached verification (frozen payload) gets the same frozen subject on each hit, rebuilt when its claims change', async () => {
+  test('a cached verification gets the same frozen subject on each hit, rebuilt when its claims change', async () => {
     let name = 'Alice';
     const { client } = fakeUserinfo(() => ({ sub: 'alice', roles: ['orders-viewer'], name }));
     const enrich = enricher({ userinfo: client, cacheTtlSeconds: 60 });
-    const v = verified();
-    Object.freeze(v.payload);
+    // What the verified-token cache hands every request with this token (src/token/verified-token-cache.ts).
+    const v = await cacheVerifiedTokens(async () => verified(), { ttlSeconds: 3600, maxEntries: 10, now: () => START_MS })(TOKEN);
     const first = await enrich(TOKEN, v);
     const second = await enrich(TOKEN, v);
     assert.equal(second.cache, 'hit');
@@ -137,7 +140,7 @@ describe('when-missing', () => {
     assert.notEqual(third.subject, first.subject);
     assert.equal(third.subject['name'], 'Alice B.');
     const unfrozen = await enrich(TOKEN, verified());
-    assert.notEqual(unfrozen.subject, third.subject, 'a payload that is not a cached verification gets its own subject');
+    assert.notEqual(unfrozen.subject, third.subject, 'a verification that is not a cached one gets its own subject');
     assert.deepEqual(unfrozen.subject, third.subject);
   });
 
@@ -255,6 +258,35 @@ describe('subject check', () => {
       assert.equal(calls.length, 2);
     });
   }
+});
+
+describe('cached verifications', () => {
+  /** What the verified-token cache hands every request with `token` (src/token/verified-token-cache.ts). */
+  const cachedVerification = (token: string, v: VerifiedToken) => cacheVerifiedTokens(async () => v, { ttlSeconds: 3600, maxEntries: 10, now: () => START_MS })(token);
+
+  test('a refusal is remembered under the token hash the verification cache keyed it by: that token is refused, another is asked', async () => {
+    const { client, calls } = fakeUserinfo(new SidecarError('claims_rejected', 'the IdP refused the token'));
+    const enrich = enricher({ userinfo: client, negativeTtlSeconds: 10 });
+    const v = await cachedVerification(TOKEN, verified());
+    await rejectsWith(enrich(TOKEN, v), 'claims_rejected', 401);
+    await assert.rejects(enrich(TOKEN, v), /remembered refusal/);
+    await assert.rejects(enrich(TOKEN, verified()), /remembered refusal/, 'the same token, not verified through the cache, is refused alike');
+    assert.equal(calls.length, 1);
+    await rejectsWith(enrich('another.token.string', await cachedVerification('another.token.string', verified({ jti: 'x' }))), 'claims_rejected', 401);
+    assert.equal(calls.length, 2);
+  });
+
+  test("an answer keeps the token's own sub string and one shared empty list, and means the same", async () => {
+    const id = randomUUID();
+    const { client } = fakeUserinfo(() => JSON.parse(`{"sub":"user-${id}","roles":["r"],"groups":[],"tags":[]}`) as Record<string, unknown>);
+    const enrich = enricher({ userinfo: client });
+    const v = await cachedVerification(TOKEN, JSON.parse(`{"payload":{"iss":"${ISSUER}","sub":"user-${id}","exp":${START_MS / 1000 + 3600}},"header":{"alg":"RS256"}}`) as VerifiedToken);
+    const out = await enrich(TOKEN, v);
+    assert.equal(await countHeapStrings((s) => s === `user-${id}`), 1, 'one sub string for the token and its answer');
+    assert.equal(out.subject['groups'], out.subject['tags']);
+    assert.ok(Object.isFrozen(out.subject['groups']));
+    assert.equal(JSON.stringify(out.subject), `{"roles":["r"],"groups":[],"tags":[],"iss":"${ISSUER}","sub":"user-${id}","exp":${START_MS / 1000 + 3600},"kind":"user"}`);
+  });
 });
 
 describe('cache lifetime', () => {

@@ -2,6 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRoleInterner } from '../../src/claims/intern-roles.ts';
 import { parseRoleClaims } from '../../src/claims/role-claims.ts';
+import { randomUUID } from 'node:crypto';
+import { countHeapStrings } from '../helpers/heap-strings.ts';
 
 describe('role interner', () => {
   it('hands every subject with the same role list one frozen array', () => {
@@ -36,5 +38,15 @@ describe('role interner', () => {
     const long = Array.from({ length: 5000 }, (_, n) => `r${n}`);
     assert.equal(i.list(long), long);
     assert.equal(i.size, 0);
+  });
+
+  it('lists that differ still share one string per role name', async () => {
+    const i = createRoleInterner();
+    const id = randomUUID();
+    const a = i.list(JSON.parse(`["admin","api-${id}-reader"]`) as string[]);
+    const b = i.list(JSON.parse(`["api-${id}-reader","orders-viewer"]`) as string[]);
+    assert.equal(await countHeapStrings((s) => s === `api-${id}-reader`), 1);
+    assert.notEqual(a, b);
+    assert.deepEqual(b, [`api-${id}-reader`, 'orders-viewer'], 'each list keeps its names and order');
   });
 });

@@ -10,6 +10,7 @@ import { createPolicyEngine, type PolicyEngine } from '../../src/policy/policy-e
 import { loadSettings } from '../../src/runtime/settings.ts';
 import { buildBundle, FIXTURE_POLICIES, SAMPLE_BUNDLE, tempDir } from '../helpers/bundles.ts';
 import { draft, jsonLines } from './helpers.ts';
+import { freezeWithMemo, SerialMemo } from '../../src/lib/memo-slot.ts';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
 const DEFAULTS = compileMasks({ erase: ['/input/request/query/access_token'], mask: [], eraseTokens: true });
@@ -59,11 +60,26 @@ describe('masking', () => {
     }
   });
 
+  it('a cached subject found clean is walked once; one with a credential in it is cleaned on every event', () => {
+    let walks = 0;
+    const tidy = freezeWithMemo({ get sub() { walks++; return 'bob'; }, roles: Object.freeze(['r']) }, new SerialMemo());
+    const dirty = freezeWithMemo({ sub: 'bob', note: JWT }, new SerialMemo());
+    for (let i = 0; i < 3; i++) {
+      const c = maskEvent(withInput({ subject: tidy, request: { method: 'GET', path: '/x' } }), DEFAULTS);
+      assert.equal((c.event['input'] as any).subject, tidy);
+      const m = maskEvent(withInput({ subject: dirty, request: { method: 'GET', path: '/x' } }), DEFAULTS);
+      assert.equal((m.event['input'] as any).subject.note, undefined, `event ${i}`);
+      assert.deepEqual(m.erased, ['/input/subject/note']);
+    }
+    assert.equal(walks, 1);
+  });
+
   it('the logger writes a frozen subject from its remembered JSON, byte for byte as JSON.stringify would', async () => {
     const file = join(tempDir(), 'decisions.log');
     const log = createDecisionLogger({ target: file, bufferEvents: 10, masking: DEFAULTS });
     await log.start();
-    const subject = Object.freeze({ sub: 'bob', name: 'B\u00f6b "the" <builder>', roles: Object.freeze(['r', 'é']) });
+    // Frozen as src/decision/relevant-roles.ts freezes a narrowed subject it keeps.
+    const subject = freezeWithMemo({ sub: 'bob', name: 'B\u00f6b "the" <builder>', roles: Object.freeze(['r', 'é']) }, new SerialMemo());
     log.log(draft(0, { input: { subject, request: { method: 'GET', path: '/x' } } }));
     log.log(draft(1, { input: { subject: { ...subject }, request: { method: 'GET', path: '/x' } } }));
     await log.stop();

@@ -7,6 +7,7 @@ import { readBundle } from '../../src/policy/read-bundle.ts';
 import { createPolicyEngine, type PolicyEngine } from '../../src/policy/policy-engine.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
 import type { Subject } from '../../src/claims/enrich-claims.ts';
+import { freezeWithMemo, SubjectMemo, subjectMemoOf } from '../../src/lib/memo-slot.ts';
 import { SAMPLE_BUNDLE } from '../helpers/bundles.ts';
 
 const engineWith = (relevant: string[] | undefined, kind: 'declared' | 'configured' = 'configured') =>
@@ -33,9 +34,10 @@ describe('subject filter (relevant roles)', () => {
     assert.equal(out['name'], 'n');
   });
 
-  it('narrows a frozen (cached) subject once: the same subject in, the same narrowed subject out', () => {
+  it('narrows a cached subject once: the same subject in, the same narrowed subject out', () => {
     const engine = engineWith(['orders-viewer'], 'declared');
-    const cached = Object.freeze({ ...subject });
+    // Frozen as src/claims/enrich-claims.ts freezes the subject it keeps for a cached verification.
+    const cached = freezeWithMemo({ ...subject }, new SubjectMemo());
     const a = filter(cached, engine);
     assert.equal(filter(cached, engine), a);
     assert.ok(Object.isFrozen(a));
@@ -44,9 +46,23 @@ describe('subject filter (relevant roles)', () => {
 
   it('filters a cached role list once per bundle (same list in, same list out)', () => {
     const engine = engineWith(['orders-viewer']);
-    const a = filter(subject, engine);
-    const b = filter({ ...subject }, engine);
+    // Frozen as src/claims/intern-roles.ts freezes the role lists the claims cache shares.
+    const withCachedList = { ...subject, roles: Object.freeze([...roles]) };
+    const a = filter(withCachedList, engine);
+    const b = filter({ ...withCachedList }, engine);
     assert.equal(a.roles, b.roles);
+    assert.notEqual(filter(withCachedList, engineWith(['orders-viewer'])).roles, a.roles, 'another bundle filters it anew');
+  });
+
+  it('narrows a cached subject again after a bundle reload, and keeps no reference to the replaced engine', () => {
+    const cached = freezeWithMemo({ ...subject }, new SubjectMemo());
+    const first = filter(cached, engineWith(['orders-viewer']));
+    const second = filter(cached, engineWith(['admin']));
+    assert.notEqual(second, first);
+    assert.deepEqual(second.roles, []);
+    const memo = subjectMemoOf(cached)!;
+    assert.equal(typeof memo.narrowedFor, 'number', 'the memo names the engine by a number, not the engine itself');
+    assert.equal(memo.narrowed, second);
   });
 
   it('leaves the subject alone when the bundle names no relevant roles', () => {

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cacheVerifiedTokens } from '../../src/token/verified-token-cache.ts';
+import { cacheVerifiedTokens, verificationMemoOf } from '../../src/token/verified-token-cache.ts';
+import { tokenKey } from '../../src/claims/claims-cache.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
 import type { TokenVerifier, VerifiedToken } from '../../src/token/verify-token.ts';
 
@@ -110,6 +111,40 @@ describe('verified token cache', () => {
       t.now += 10_001; // past ttlSeconds, before exp
       assert.notEqual(await cached('a.b.c'), a, 'verified again after the TTL');
       assert.equal(cached.size, 1);
+    } finally {
+      cached.close();
+    }
+  });
+
+  it("a cached verification's memo is keyed by the token's hash, as the claims layer keys refusals, and is unseen", async () => {
+    const { verify } = counting(5_000);
+    const cached = cacheVerifiedTokens(verify, { ttlSeconds: 10, maxEntries: 10, now: () => 1_000_000 });
+    try {
+      const a = await cached('a.b.c');
+      const memo = verificationMemoOf(a)!;
+      assert.equal(memo.key, tokenKey('a.b.c'));
+      assert.equal(verificationMemoOf(await cached('a.b.c')), memo);
+      assert.deepStrictEqual(a, { payload: { sub: 'a.b.c', iss: 'i', exp: 5_000 }, header: { alg: 'RS256' } });
+      assert.equal(JSON.stringify(a), '{"payload":{"sub":"a.b.c","iss":"i","exp":5000},"header":{"alg":"RS256"}}');
+      assert.equal(verificationMemoOf({ payload: a.payload, header: a.header }), undefined, 'only what the cache made and holds has one');
+    } finally {
+      cached.close();
+    }
+  });
+
+  it('an expired entry met and then refused by the verifier is gone, not served', async () => {
+    const t = { now: 1_000_000 };
+    let fail = false;
+    const cached = cacheVerifiedTokens(async (token) => {
+      if (fail) throw new SidecarError('invalid_token', 'token signature is invalid');
+      return { payload: { sub: token, iss: 'i', exp: 5_000 }, header: { alg: 'RS256' } } as VerifiedToken;
+    }, { ttlSeconds: 10, maxEntries: 10, now: () => t.now });
+    try {
+      await cached('a.b.c');
+      t.now += 10_001;
+      fail = true;
+      await assert.rejects(cached('a.b.c'));
+      assert.equal(cached.size, 0);
     } finally {
       cached.close();
     }

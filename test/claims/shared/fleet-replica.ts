@@ -35,7 +35,7 @@ const cache = createClaimsCache({ maxEntries: 100, maxBytes: 1 << 24, staleIfErr
 const fetch = createClaimsFetcher({ cache, roleClaims: parseRoleClaims(['roles']), issuer, cacheTtlSeconds: 300, negativeTtlSeconds: 10, shared: tier });
 const client = createUserinfoClient({ endpoint, connectTimeoutMs: 1000, headersTimeoutMs: 2000, bodyTimeoutMs: 2000, maxResponseBytes: 65536, connections: 1 });
 const source = createClaimsSource('userinfo', client, createCircuitBreaker({ name: 'userinfo', failureThreshold: 5, coolOffMs: 5000 }));
-const payload = decodeJwt(token) as VerifiedToken['payload'];
+const verified = { payload: decodeJwt(token) as VerifiedToken['payload'], header: { alg: 'RS256' } } as VerifiedToken;
 
 await tier.start();
 while (tier.status()['claims_shared']!.state !== 'OK') await new Promise((r) => setTimeout(r, 10));
@@ -43,7 +43,7 @@ process.send!({ ready: true });
 process.on('message', async (m: { go?: boolean; stop?: boolean }) => {
   if (m.go) {
     try {
-      const r = await fetch(source, token, payload);
+      const r = await fetch(source, token, verified);
       process.send!({ outcome: r.outcome, roles: r.roles, shared: tier.counts });
     } catch (err) {
       process.send!({ error: (err as Error).message });

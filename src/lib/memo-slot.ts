@@ -1,0 +1,64 @@
+/**
+ * Derived data kept with a frozen object for exactly as long as the object lives, without a WeakMap. Why:
+ * every WeakMap entry is an ephemeron, which V8's mark-compact settles in its final stop-the-world step; with
+ * an entry per cached subject in each of five memos, that step alone took 170–350 ms at 300,000 subjects and
+ * seconds at 1,000,000 (scripts/measure-subject-gc.ts). The memo hangs from a non-enumerable property keyed
+ * by a symbol: JSON.stringify, spreads, Object.keys and Object.entries, for-in and assert.deepStrictEqual do
+ * not see it, and it goes with its object.
+ */
+const SLOT = Symbol('authz-sidecar.memo');
+
+/** Freezes `value` (shallowly, as Object.freeze) with `memo` attached; the memo itself stays writable. An object frozen already gets none. */
+export function freezeWithMemo<T extends object>(value: T, memo: object): T {
+  if (Object.isExtensible(value)) Object.defineProperty(value, SLOT, { value: memo });
+  return Object.freeze(value);
+}
+
+/** The memo `value` was frozen with, or undefined. */
+export function memoOf(value: object): unknown {
+  return (value as { [SLOT]?: unknown })[SLOT];
+}
+
+/**
+ * A frozen `{ payload, header }` (a verification, src/token/verify-token.ts) with `memo` attached, built as
+ * one literal so that the memo takes 8 bytes in the object itself: attached afterwards, as freezeWithMemo
+ * does, it adds a 40-byte property array to an object that has no room left (measured with
+ * scripts/measure-subject-memory.ts).
+ */
+export function frozenVerification<P extends object, H extends object>(payload: P, header: H, memo: object): { readonly payload: P; readonly header: H } {
+  const value = { payload, header, [SLOT]: memo };
+  Object.defineProperty(value, SLOT, { enumerable: false, writable: false, configurable: false });
+  return Object.freeze(value);
+}
+
+/** What the decision's serialisers remember about a frozen subject they see on every request of it. */
+export class SerialMemo {
+  /** src/decision-log/mask-event.ts: a scrub found nothing to erase or mask in it. */
+  clean = false;
+  /** src/lib/frozen-json.ts: its JSON text, while it is one of the last ones serialised (bounded). */
+  json: string | undefined = undefined;
+}
+
+/**
+ * What later stages remember about a merged subject (src/claims/enrich-claims.ts); a narrowed one
+ * (src/decision/relevant-roles.ts) has a SerialMemo only. Each field belongs to the module named beside it.
+ */
+export class SubjectMemo extends SerialMemo {
+  /** enrich-claims.ts: the fetched claims this merged subject was built from (one answer, or an array of them). */
+  from: object | undefined = undefined;
+  /** relevant-roles.ts: the narrowed copy, and the number it gave the policy engine it was narrowed for (0: none). */
+  narrowedFor = 0;
+  narrowed: object | undefined = undefined;
+}
+
+/** The SerialMemo (or SubjectMemo) of a subject frozen with one, or undefined. */
+export function serialMemoOf(value: object): SerialMemo | undefined {
+  const memo = memoOf(value);
+  return memo instanceof SerialMemo ? memo : undefined;
+}
+
+/** The SubjectMemo of a merged subject frozen with one, or undefined. */
+export function subjectMemoOf(value: object): SubjectMemo | undefined {
+  const memo = memoOf(value);
+  return memo instanceof SubjectMemo ? memo : undefined;
+}
