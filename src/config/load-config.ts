@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { CONFIG_SPEC } from './spec.ts';
 import { configError, validateValue } from './validate-value.ts';
 import { SidecarError } from '../errors/sidecar-error.ts';
+import { deepFreeze } from '../lib/deep-freeze.ts';
 
 export interface LoadConfigOptions {
   /** Path of a YAML or JSON file; `AUTHZ_CONFIG` is used when absent. */
@@ -97,12 +98,4 @@ function setPath(root: Record<string, unknown>, parts: readonly string[], value:
   let node = root;
   for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
   node[parts.at(-1)!] = value;
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
 }

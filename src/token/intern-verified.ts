@@ -1,3 +1,4 @@
+import { deepFreeze } from '../lib/deep-freeze.ts';
 import { createStringInterner } from '../lib/intern-strings.ts';
 import type { VerifiedToken } from './verify-token.ts';
 
@@ -36,13 +37,4 @@ export function createVerifiedInterner(): (verified: VerifiedToken) => VerifiedT
     const header = verified.header as Record<string, unknown>;
     return Object.values(header).every((v) => typeof v === 'string') ? { payload: verified.payload, header: same(header) } : verified;
   };
-}
-
-/** Freezes an object and everything it holds; verified tokens are plain JSON (objects, arrays, primitives). */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto';
 import { LruEntry, LruIndex } from '../lib/lru-index.ts';
 import { frozenVerification, memoOf } from '../lib/memo-slot.ts';
-import { createVerifiedInterner, deepFreeze } from './intern-verified.ts';
+import { deepFreeze } from '../lib/deep-freeze.ts';
+import { createVerifiedInterner } from './intern-verified.ts';
 import type { TokenVerifier, VerifiedToken } from './verify-token.ts';
 
 export interface VerifiedTokenCacheOptions {
