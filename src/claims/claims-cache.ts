@@ -72,8 +72,15 @@ export interface ClaimsCache {
    * removes the entry, so old claims are not served for a subject the IdP just refused.
    */
   getOrLoad(key: string, load: () => Promise<Loaded>, subjectHint?: string): Promise<LoadResult>;
+  /**
+   * The fresh cached claims for `key`, counted as a hit and made the most recently used, or undefined
+   * (then call getOrLoad). getOrLoad's own first step, without its promise and closures: the hot path's.
+   */
+  fresh(key: string): CachedClaims | undefined;
   /** A remembered refusal for `key`, if one is still live. */
   refusal(key: string): SidecarError | undefined;
+  /** Remembered refusals held (expired ones included until met or swept): when 0, no key needs building to ask. */
+  readonly refusals: number;
   remember(key: string, refusal: SidecarError, ttlSeconds: number): void;
   /** Notes which subject a session id belongs to, so a logout token with only `sid` can evict. */
   noteSession(sid: string, subject: string): void;
@@ -166,6 +173,7 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
   /** Subject → key of its claims stored last, for peekSubject. */
   const latest = new ShardedMap<string>(anyKeyShard);
   let bytes = 0;
+  let refusals = 0;
   let lastSweep = 0;
   const s = { hits: 0, misses: 0, stale: 0, refusalsServed: 0, uncached: 0, evictedForSpace: 0, evictedBySubject: 0, expired: 0 };
 
@@ -177,6 +185,7 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
   const remove = (e: Entry): void => {
     entries.remove(e);
     bytes -= e.bytes;
+    if (e.value instanceof SidecarError) refusals--;
     if (latest.get(e.subject) === e.key) latest.delete(e.subject);
   };
   const removeKey = (key: string): void => {
@@ -206,21 +215,31 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
     }
     entries.add(entry);
     bytes += entry.bytes;
+    if (entry.value instanceof SidecarError) refusals++;
     if (!(entry.value instanceof SidecarError)) latest.set(entry.subject, entry.key);
     return true;
   };
   const timer = setInterval(sweep, options.sweepIntervalMs ?? 1_000);
   timer.unref();
 
+  const freshAnswer = (key: string): CachedClaims | undefined => {
+    const cached = entries.get(key);
+    const fresh = answerOf(cached);
+    if (fresh === undefined || clock() >= cached!.freshUntil) return undefined;
+    entries.use(cached!);
+    s.hits++;
+    return fresh;
+  };
+
   return {
+    fresh: freshAnswer,
+    get refusals() {
+      return refusals;
+    },
     async getOrLoad(key, load, subjectHint) {
+      const fresh = freshAnswer(key);
+      if (fresh !== undefined) return { value: fresh, outcome: 'hit' };
       const cached = entries.get(key);
-      const fresh = answerOf(cached);
-      if (fresh !== undefined && clock() < cached!.freshUntil) {
-        entries.use(cached!);
-        s.hits++;
-        return { value: fresh, outcome: 'hit' };
-      }
       let flight = inflight.get(key);
       const leader = flight === undefined;
       if (flight === undefined) {

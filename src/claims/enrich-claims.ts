@@ -82,13 +82,7 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
       if (options.onSession && options.cache.subjectOfSession(payload['sid']) !== subject) options.onSession(payload['sid'], subject);
       options.cache.noteSession(payload['sid'], subject);
     }
-    const todo = needed ? options.sources.filter((s) => !(pre && s.name === 'introspection')) : [];
-    const settled = await Promise.allSettled(todo.map((s) => options.fetch(s, token, verified)));
-    const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    if (failures.length > 0) {
-      throw failures.find((e) => e instanceof SidecarError && e.status === 401) ?? failures[0];
-    }
-    const results: SourceResult[] = [...(pre ? [pre] : []), ...settled.map((r) => (r as PromiseFulfilledResult<SourceResult>).value)];
+    const results = await fetchAll(options, pre, needed, token, verified);
     const roles = mergeRoles(tokenRoles, results.map((r) => r.roles), options.roleMerge);
     const claims = results.map((r) => r.claims);
     // The memo's `from` is the one fetched answer, or the list of them: a subject is reused while its answers
@@ -105,11 +99,27 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
     const stale = results.find((r) => r.outcome === 'stale');
     return {
       subject,
-      source: results.map((r) => r.name).join('+'),
-      cache: results.map((r) => r.outcome).join('+'),
+      source: results.length === 1 ? results[0]!.name : results.map((r) => r.name).join('+'),
+      cache: results.length === 1 ? results[0]!.outcome : results.map((r) => r.outcome).join('+'),
       ...(stale ? { staleReason: `${stale.name}: ${stale.staleReason}` } : {}),
     };
   };
+}
+
+/**
+ * The answers of the sources asked, after the introspection answer that verified the token (if any). Sources
+ * are asked in parallel; if any refuses, the request is refused (a 401-class refusal wins over an unavailable
+ * source). One source alone, the usual case, is awaited directly: the same outcome without allSettled's arrays.
+ */
+async function fetchAll(options: EnrichOptions, pre: SourceResult | undefined, needed: boolean, token: string, verified: VerifiedToken): Promise<SourceResult[]> {
+  if (!pre && needed && options.sources.length === 1) return [await options.fetch(options.sources[0]!, token, verified)];
+  const todo = needed ? options.sources.filter((s) => !(pre && s.name === 'introspection')) : [];
+  const settled = await Promise.allSettled(todo.map((s) => options.fetch(s, token, verified)));
+  const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length > 0) {
+    throw failures.find((e) => e instanceof SidecarError && e.status === 401) ?? failures[0];
+  }
+  return [...(pre ? [pre] : []), ...settled.map((r) => (r as PromiseFulfilledResult<SourceResult>).value)];
 }
 
 /** Freezes a subject the payload's memo keeps, with a SubjectMemo saying what it was built from. */

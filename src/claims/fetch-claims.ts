@@ -79,8 +79,8 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
     // once per cached verification, and kept as the one string the claims cache is keyed by.
     const memo = verified ? verificationMemoOf(verified) : undefined;
     const hash = memo?.key ?? tokenKey(token);
-    const refusalKey = `refused:${source.name}:${hash}`;
-    const refused = cache.refusal(refusalKey);
+    // The refusal's key is built only when some refusal is remembered: a hit then allocates nothing here.
+    const refused = cache.refusals > 0 ? cache.refusal(`refused:${source.name}:${hash}`) : undefined;
     if (refused) throw new SidecarError(refused.code, `${refused.message} (remembered refusal)`, { expose: refused.expose });
     let key: string;
     if (source.name === 'userinfo' && payload) {
@@ -89,6 +89,9 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
     } else {
       key = `${source.name}:${hash}`;
     }
+    const hit = cache.fresh(key);
+    if (hit !== undefined) return { name: source.name, claims: hit.claims, roles: hit.roles, outcome: 'hit' };
+    const refusalKey = `refused:${source.name}:${hash}`;
     const subject = payload ? subjectId(payload.iss, payload.sub) : undefined;
     try {
       const fromIdp = async (): Promise<Loaded> => {

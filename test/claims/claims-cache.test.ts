@@ -88,6 +88,40 @@ describe('claims cache', () => {
     cache.close();
   });
 
+  it('counts the refusals it holds, through replacement, expiry and eviction (fetch-claims asks only when one is held)', () => {
+    const c = clock();
+    const cache = createClaimsCache({ maxEntries: 3, maxBytes: 1e9, staleIfErrorSeconds: 0, now: c.now });
+    assert.equal(cache.refusals, 0);
+    cache.remember('r1', new SidecarError('claims_rejected', 'refused'), 10);
+    cache.remember('r1', new SidecarError('claims_rejected', 'refused again'), 10);
+    cache.remember('r2', new SidecarError('claims_rejected', 'refused'), 5);
+    assert.equal(cache.refusals, 2, 'a refusal remembered twice is held once');
+    c.t += 5_000;
+    assert.equal(cache.refusal('r2'), undefined);
+    assert.equal(cache.refusals, 1, 'an expired refusal met is dropped');
+    cache.remember('r3', new SidecarError('claims_rejected', 'refused'), 10);
+    cache.remember('r4', new SidecarError('claims_rejected', 'refused'), 10);
+    cache.remember('r5', new SidecarError('claims_rejected', 'refused'), 10);
+    assert.equal(cache.stats.entries, 3);
+    assert.equal(cache.refusals, 3, 'the refusal evicted for space is no longer counted');
+    cache.close();
+  });
+
+  it('fresh() answers a fresh entry as a hit and nothing else, as getOrLoad would', async () => {
+    const c = clock();
+    const cache = createClaimsCache({ maxEntries: 10, maxBytes: 1e9, staleIfErrorSeconds: 60, now: c.now });
+    assert.equal(cache.fresh('a'), undefined);
+    await cache.getOrLoad('a', async () => loaded('alice'));
+    cache.remember('r', new SidecarError('claims_rejected', 'refused'), 60);
+    assert.deepEqual(cache.fresh('a')?.roles, ['r']);
+    assert.equal(cache.stats.hits, 1);
+    assert.equal(cache.fresh('r'), undefined, 'a refusal is not an answer');
+    c.t += 60_000;
+    assert.equal(cache.fresh('a'), undefined, 'a stale entry is for getOrLoad (stale-if-error), not a hit');
+    assert.equal(cache.stats.hits, 1);
+    cache.close();
+  });
+
   it('evicts a subject, and a load in flight for it is not stored afterwards', async () => {
     const cache = createClaimsCache({ maxEntries: 10, maxBytes: 1e9, staleIfErrorSeconds: 0 });
     await cache.getOrLoad('u1', async () => loaded('alice'));
