@@ -23,7 +23,7 @@ import { aggregate, judge, renderMarkdown, updateReadme, type Measurement, type 
 import { summarizeProfile, type CpuProfile } from './report/summarize-profile.ts';
 import { coldTokenPool, FIXED_RATE, hotSet, scenarios, type Scenario, type SetSpec } from './scenarios.ts';
 import { writeLines } from './lib/lines.ts';
-import { loopDelay } from './lib/loop-delay.ts';
+import { gcPausesBetween, loopDelay } from './lib/loop-delay.ts';
 import { startBare } from './targets/bare.ts';
 import { startOpa } from './targets/opa.ts';
 import { startSidecar } from './targets/sidecar.ts';
@@ -212,7 +212,7 @@ try {
     const ui = await userinfoCalls();
     // The sidecar's event-loop delay histogram (prom-client, perf_hooks.monitorEventLoopDelay) resets at each scrape.
     const delay = s.loopDelay && t.name === 'sidecar' && t.wire === 'sidecar' ? t.url : undefined;
-    if (delay) await loopDelay(delay);
+    const lagBefore = delay ? await loopDelay(delay) : undefined;
     // The whole process tree: in cluster mode the primary and its workers.
     const cpu = treeCpuSeconds(t.pid);
     const loadSide = loadSideCpu();
@@ -225,6 +225,7 @@ try {
     const loadSideUsed = loadSideCpu() - loadSide;
     const after = coreBusySeconds();
     const lag = delay ? await loopDelay(delay) : undefined;
+    const gc = lag && lagBefore ? gcPausesBetween(lagBefore, lag, 20) : undefined;
     // Core readings span the generator's start-up too (wrk formats every request first), so divide by wall time.
     const wallS = (performance.now() - wallStart) / 1000;
     // A target given the load generator's core shares it: what the load side used there is not "other load".
@@ -244,9 +245,10 @@ try {
       load_core_busy: Number(((busyOf(after, pinning.load) - loadBusy) / wallS).toFixed(2)),
       load_side_cpu_cores: Number((loadSideUsed / wallS).toFixed(2)),
       ...(lag ? { loop_delay_p99_ms: lag.p99Ms, loop_delay_max_ms: lag.maxMs } : {}),
+      ...(gc ? { gc_pauses: gc.pauses, gc_pauses_over_20ms: gc.over, gc_longest_at_most_ms: gc.longestAtMostMs } : {}),
     };
     log(`  ${s.name} ${label} ${t.name}: ${Math.round(m.rps)} req/s, p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, p99.9 ${m.p999_ms} ms, ` +
-        `cpu ${m.cpu_cores} (others on its core ${m.other_cpu_on_target_core}; load core busy ${m.load_core_busy}, load side ${m.load_side_cpu_cores}), userinfo ${m.userinfo_calls}${lag ? `, loop delay p99 ${lag.p99Ms} ms max ${lag.maxMs} ms` : ''}${m.errors ? `, ERRORS ${m.errors}` : ''}${m.token_list_wraps ? `, token list wrapped ${m.token_list_wraps}×` : ''}`);
+        `cpu ${m.cpu_cores} (others on its core ${m.other_cpu_on_target_core}; load core busy ${m.load_core_busy}, load side ${m.load_side_cpu_cores}), userinfo ${m.userinfo_calls}${lag ? `, loop delay p99 ${lag.p99Ms} ms max ${lag.maxMs} ms` : ''}${gc ? `, GC pauses ${gc.pauses} (over 20 ms ${gc.over}, longest ≤ ${gc.longestAtMostMs} ms)` : ''}${m.errors ? `, ERRORS ${m.errors}` : ''}${m.token_list_wraps ? `, token list wrapped ${m.token_list_wraps}×` : ''}`);
     return m;
   };
 

@@ -72,6 +72,12 @@ export interface SidecarMetrics {
   readonly contentType: string;
 }
 
+/**
+ * GC pause buckets (prom-client's default is 1 ms, 10 ms, 100 ms, 1 s, 2 s, 5 s): finer around the 5–50 ms a
+ * sidecar's answers can afford, so "pauses over 20 ms" can be read from the histogram (bench/src/lib/loop-delay.ts).
+ */
+const GC_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5];
+
 /** Latency buckets from 50 µs (a cached decision) to 5 s (a userinfo call at its timeout). */
 const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -89,7 +95,7 @@ const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
  */
 export function createMetrics(): SidecarMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, gcDurationBuckets: GC_BUCKETS });
   const registers = [registry];
 
   // The three metrics touched by every decision use fixed label sets (see fixed-label-metrics.ts).

@@ -62,4 +62,22 @@ describe('sidecar metrics', () => {
       assert.equal(typeof x.value(name), 'number', name);
     }
   });
+
+  it('times GC pauses with a 20 ms bucket, so pauses over 20 ms can be counted (bench/src/lib/loop-delay.ts)', async () => {
+    const m = createMetrics();
+    // prom-client records a pause from a perf_hooks 'gc' entry: make young garbage until a scavenge is reported.
+    let garbage: unknown[] = [];
+    let x = parseExposition(await m.scrape());
+    for (let i = 0; i < 500 && x.value('nodejs_gc_duration_seconds_count', { kind: 'minor' }) === undefined; i++) {
+      garbage = Array.from({ length: 20_000 }, (_, k) => ({ k }));
+      await new Promise((r) => setTimeout(r, 1));
+      x = parseExposition(await m.scrape());
+    }
+    assert.ok(garbage.length > 0);
+    const count = x.value('nodejs_gc_duration_seconds_count', { kind: 'minor' });
+    assert.ok(count !== undefined && count > 0, 'a scavenge was recorded');
+    for (const le of ['0.005', '0.01', '0.02', '0.05']) {
+      assert.equal(typeof x.value('nodejs_gc_duration_seconds_bucket', { kind: 'minor', le }), 'number', `bucket le=${le}`);
+    }
+  });
 });

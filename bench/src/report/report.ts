@@ -27,6 +27,11 @@ export interface Measurement {
   /** The sidecar's event-loop delay over the run (its /metrics; scenarios with `loopDelay`). */
   readonly loop_delay_p99_ms?: number;
   readonly loop_delay_max_ms?: number;
+  /** The sidecar's GC pauses over the run (its /metrics, nodejs_gc_duration_seconds; scenarios with `loopDelay`). */
+  readonly gc_pauses?: number;
+  readonly gc_pauses_over_20ms?: number;
+  /** The smallest histogram bound the longest pause fits under, ms. */
+  readonly gc_longest_at_most_ms?: number;
 }
 
 /** What latest.json holds per scenario and target: the median of the rounds, peak RSS over them. */
@@ -93,6 +98,9 @@ export function aggregate(rounds: readonly Measurement[], peakRssMb: number, ext
     ...(rounds.some((r) => r.loop_delay_max_ms !== undefined)
       ? { loop_delay_p99_ms: median(rounds.map((r) => r.loop_delay_p99_ms ?? 0)), loop_delay_max_ms: Math.max(...rounds.map((r) => r.loop_delay_max_ms ?? 0)) }
       : {}),
+    ...(rounds.some((r) => r.gc_pauses !== undefined)
+      ? { gc_pauses: sum('gc_pauses'), gc_pauses_over_20ms: sum('gc_pauses_over_20ms'), gc_longest_at_most_ms: Math.max(...rounds.map((r) => r.gc_longest_at_most_ms ?? 0)) }
+      : {}),
     ...extra,
     rounds,
   };
@@ -153,6 +161,14 @@ export function judge(s: Results['scenarios'], reference: Record<string, number>
         goal: '≤ 20 ms',
         measured: `${m['loop_delay_max_ms']} ms (p99 ${String(m['loop_delay_p99_ms'])} ms; 10 ms sampling)`,
         met: (m['loop_delay_max_ms'] as number) <= 20,
+      });
+    }
+    if (typeof m['gc_pauses_over_20ms'] === 'number') {
+      goals.push({
+        name: `${many[0]}: GC pauses over 20 ms (nodejs_gc_duration_seconds)`,
+        goal: '0',
+        measured: `${m['gc_pauses_over_20ms']} of ${String(m['gc_pauses'])} (longest ≤ ${String(m['gc_longest_at_most_ms'])} ms)`,
+        met: m['gc_pauses_over_20ms'] === 0,
       });
     }
     if (typeof m['rss_mb_per_100k_subjects'] === 'number') {
