@@ -137,13 +137,8 @@ export function claimsCacheKey(payload: Record<string, unknown>): string {
   return hash('sha256', JSON.stringify([payload['iss'], payload['sub'], client, scope]), 'base64url');
 }
 
-/**
- * The key of something that is about one token (an introspection answer, a refusal): its SHA-256,
- * so the token itself is never held as a key.
- */
-export function tokenKey(token: string): string {
-  return hash('sha256', token, 'base64url');
-}
+/** The key of something that is about one token (an introspection answer, a refusal): src/lib/token-key.ts. */
+export { tokenKey } from '../lib/token-key.ts';
 
 const REFUSAL_BYTES = 256;
 /**

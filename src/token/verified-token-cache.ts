@@ -1,7 +1,7 @@
-import { hash } from 'node:crypto';
 import { LruEntry, LruIndex } from '../lib/lru-index.ts';
 import { frozenVerification, memoOf } from '../lib/memo-slot.ts';
 import { deepFreeze } from '../lib/deep-freeze.ts';
+import { tokenKey } from '../lib/token-key.ts';
 import { createVerifiedInterner } from './intern-verified.ts';
 import type { TokenVerifier, VerifiedToken } from './verify-token.ts';
 
@@ -23,7 +23,7 @@ export interface VerifiedTokenCache extends TokenVerifier {
  * is cached: no WeakMap keyed by it (src/lib/memo-slot.ts says why). Read it with verificationMemoOf.
  */
 export interface VerificationMemo {
-  /** The SHA-256 of the whole token, base64url: the cache's key, and the same text as src/claims/claims-cache.ts's tokenKey. */
+  /** The token's key (src/lib/token-key.ts): this cache's key, reused by the claims layer. */
   readonly key: string;
   /** src/claims/fetch-claims.ts: the claims cache key of the token's subject (claimsCacheKey, with its prefix). */
   claimsKey: string | undefined;
@@ -76,7 +76,7 @@ export function cacheVerifiedTokens(verify: TokenVerifier, options: VerifiedToke
   const entries = new LruIndex<Entry>();
   const intern = createVerifiedInterner();
   const cached = async (token: string): Promise<VerifiedToken> => {
-    const key = hash('sha256', token, 'base64url');
+    const key = tokenKey(token);
     const hit = entries.get(key);
     if (hit !== undefined) {
       if (hit.until > now() - epoch) {
