@@ -54,7 +54,8 @@ export function subjectPipeline(options: PipelineOptions) {
   const breaker = createCircuitBreaker({ name: 'userinfo', failureThreshold: 1e9, coolOffMs: 1000 });
   const source = createClaimsSource('userinfo', client, breaker);
   const enrich = createClaimsEnricher({ enrich: 'when-missing', merge: 'token-wins', roleMerge: 'union', roleClaims, sources: [source], fetch, cache });
-  const verify = cacheVerifiedTokens(async (t) => verified(idOf(t)), { ttlSeconds: options.tokenTtlSeconds ?? 60, maxEntries: n + 10, now });
+  let verifications = 0;
+  const verify = cacheVerifiedTokens(async (t) => (verifications++, verified(idOf(t))), { ttlSeconds: options.tokenTtlSeconds ?? 60, maxEntries: n + 10, now });
   const engine = { relevantRoles: new Set(['admin', 'orders-viewer']), relevantRolesSource: { from: 'data.authz.authz_sidecar.relevant_roles', kind: 'declared' } } as unknown as PolicyEngine;
   const filter = createSubjectFilter(roleClaims);
   const masks = compileMasks({ erase: [], mask: [], eraseTokens: true });
@@ -76,5 +77,7 @@ export function subjectPipeline(options: PipelineOptions) {
     verify.close();
     cache.close();
   };
-  return { tokenOf, verify, enrich, filter, engine, subjectOf, decide, masks, close };
+  /** Tokens verified so far (cache misses of the verified-token cache): a pass longer than its TTL verifies again. */
+  const verificationCount = (): number => verifications;
+  return { tokenOf, verify, enrich, filter, engine, subjectOf, decide, masks, close, verificationCount };
 }
