@@ -3,8 +3,9 @@
 // in a scattered order: claims cached; then, with the clock moved 301 s on, every token verified again and
 // every subject's claims fetched again (the default TTLs, 60 s and 300 s, as in the benchmark's many-subjects
 // scenario); then claims cached again. A pass that takes longer than the token TTL (60 s) verifies tokens again
-// even in the cached passes: the table counts them. Work is done in batches of 100 decisions with a turn of the event loop between
-// them, so the claims cache's sweep (a bounded slice per second) runs as it would in the sidecar, timed.
+// even in the cached passes: the table counts them. Work is done in batches of 100 decisions with a turn of the
+// event loop between them, so the claims cache's sweep (a bounded slice per second) runs as it would in the
+// sidecar, timed.
 // Run: node --max-old-space-size=8192 scripts/measure-subject-gc.ts [subjects]   (add --trace-gc to see each GC;
 // the heap limit is raised because before issue 14's memory work, 1,000,000 subjects outgrew the default one).
 import { PerformanceObserver, constants } from 'node:perf_hooks';

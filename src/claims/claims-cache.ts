@@ -211,7 +211,7 @@ export function createClaimsCache(options: ClaimsCacheOptions): ClaimsCache {
     entries.add(entry);
     bytes += entry.bytes;
     if (entry.value instanceof SidecarError) refusals++;
-    if (!(entry.value instanceof SidecarError)) latest.set(entry.subject, entry.key);
+    else latest.set(entry.subject, entry.key);
     return true;
   };
   const timer = setInterval(sweep, options.sweepIntervalMs ?? 1_000);

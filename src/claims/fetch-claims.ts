@@ -80,7 +80,7 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
     const memo = verified ? verificationMemoOf(verified) : undefined;
     const hash = memo?.key ?? tokenKey(token);
     // The refusal's key is built only when some refusal is remembered: a hit then allocates nothing here.
-    const refused = cache.refusals > 0 ? cache.refusal(`refused:${source.name}:${hash}`) : undefined;
+    const refused = cache.refusals > 0 ? cache.refusal(refusalKeyOf(source.name, hash)) : undefined;
     if (refused) throw new SidecarError(refused.code, `${refused.message} (remembered refusal)`, { expose: refused.expose });
     let key: string;
     if (source.name === 'userinfo' && payload) {
@@ -91,7 +91,7 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
     }
     const hit = cache.fresh(key);
     if (hit !== undefined) return { name: source.name, claims: hit.claims, roles: hit.roles, outcome: 'hit' };
-    const refusalKey = `refused:${source.name}:${hash}`;
+    const refusalKey = refusalKeyOf(source.name, hash);
     const subject = payload ? subjectId(payload.iss, payload.sub) : undefined;
     try {
       const fromIdp = async (): Promise<Loaded> => {
@@ -132,6 +132,11 @@ export function createClaimsFetcher(options: FetcherOptions): ClaimsFetcher {
       throw err;
     }
   };
+}
+
+/** The key a refused token's refusal is remembered under, per source: the same text where it is asked and where it is stored. */
+function refusalKeyOf(source: SourceName, hash: string): string {
+  return `refused:${source}:${hash}`;
 }
 
 const EMPTY_LIST: readonly unknown[] = Object.freeze([]);

@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
+import { cpuSeconds } from '../lib/proc-stats.ts';
 
 interface FleetIdp {
   readonly issuer: string;
@@ -63,16 +64,6 @@ const SETTLE_MS = 3000;
 const QUIET_SHARE = 0.05;
 const SETTLE_MAX_MS = 30_000;
 
-/** A process's CPU time so far (user + system), in ms, from /proc; undefined where there is no /proc. */
-function cpuMs(pid: number | undefined): number | undefined {
-  const file = `/proc/${pid}/stat`;
-  if (pid === undefined || !existsSync(file)) return undefined;
-  // Fields 14 and 15 (utime, stime) in clock ticks, after the command name in parentheses.
-  const stat = readFileSync(file, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
 /**
  * Waits until the replicas are quiet: after a loaded pass they keep working for seconds (the decision log's
  * backlog, collections), and a probe taken meanwhile measures that work, not a shared hit (perf sched showed
@@ -81,11 +72,12 @@ function cpuMs(pid: number | undefined): number | undefined {
 async function settle(replicas: Replica[]): Promise<number> {
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, SETTLE_MS));
-  if (cpuMs(replicas[0]?.proc.pid) === undefined) return performance.now() - t0;
+  if (!existsSync('/proc/self/stat')) return performance.now() - t0;
+  const cpuMs = (): number[] => replicas.map((r) => cpuSeconds(r.proc.pid!) * 1000);
   for (;;) {
-    const before = replicas.map((r) => cpuMs(r.proc.pid) ?? 0);
+    const before = cpuMs();
     await new Promise((r) => setTimeout(r, 500));
-    const busiest = Math.max(...replicas.map((r, i) => (cpuMs(r.proc.pid) ?? 0) - before[i]!));
+    const busiest = Math.max(...cpuMs().map((ms, i) => ms - before[i]!));
     if (busiest < 500 * QUIET_SHARE || performance.now() - t0 > SETTLE_MAX_MS) return performance.now() - t0;
   }
 }
