@@ -17,7 +17,7 @@ import { choosePinning, lastCores, pinned } from './lib/pinning.ts';
 import { busyOf, coreBusySeconds, coreList, cpuSeconds, memory, treeCpuSeconds } from './lib/proc-stats.ts';
 import { describeMachine, waitForQuiet } from './lib/machine.ts';
 import { chooseGenerator, runLoad, type Generator } from './load/load.ts';
-import { fill } from './load/fill.ts';
+import { fill, sampleLast } from './load/fill.ts';
 import { authzenRequest, subOf } from './load/authzen-request.ts';
 import { aggregate, judge, renderMarkdown, updateReadme, type Measurement, type Results, type TargetResult } from './report/report.ts';
 import { summarizeProfile, type CpuProfile } from './report/summarize-profile.ts';
@@ -298,7 +298,7 @@ try {
           await prepare(t, s, dir);
           if (s.fill) {
             const before = memory(t.pid).rssMb;
-            const f = await fill(t.url, t.wire, tokensOf(s.fill));
+            const f = await fill(t.url, t.wire, s.measure.name === s.fill.name ? sampleLast(tokensOf(s.fill), s.measure.stride) : tokensOf(s.fill));
             const after = memory(t.pid).rssMb;
             if (f.failed) log(`  ${t.name}: ${f.failed} of ${f.sent} fill requests failed`);
             const perSubjects = ((after - before) * 100_000) / s.fill.count;

@@ -165,7 +165,7 @@ export function scenarios(sizes: ScenarioSizes): Scenario[] {
         name: `subjects-${short(sizes.manySubjects)}-caches-${short(c.entries)}`,
         description:
           `${sizes.manySubjects.toLocaleString('en-US')} distinct subjects (10 roles each) cached, then load rotating over a sample spread over all of them (every ${stride}${stride === 1 ? 'st' : 'th'}); ` +
-          `token and claims caches sized to ${c.entries.toLocaleString('en-US')} entries (default 100,000), TTLs default (a token verified over 60 s ago is verified again)`,
+          `token and claims caches sized to ${c.entries.toLocaleString('en-US')} entries (default 100,000), TTLs default (a token verified over 600 s ago, or before a key left the JWKS, is verified again)`,
         targets: ['sidecar'] as const,
         prime: hotSet(),
         fill: manySubjectPool(sizes.manySubjects),

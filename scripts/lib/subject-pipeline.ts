@@ -18,7 +18,7 @@ import type { VerifiedToken } from '../../src/token/verify-token.ts';
 
 export interface PipelineOptions {
   readonly subjects: number;
-  /** `token.cacheTtlSeconds` and `claims.cacheTtlSeconds`; the defaults are the sidecar's (60 and 300). */
+  /** `token.cacheTtlSeconds` and `claims.cacheTtlSeconds`; the defaults are the sidecar's (600 and 300). */
   readonly tokenTtlSeconds?: number;
   readonly claimsTtlSeconds?: number;
   readonly now?: () => number;
@@ -55,7 +55,7 @@ export function subjectPipeline(options: PipelineOptions) {
   const source = createClaimsSource('userinfo', client, breaker);
   const enrich = createClaimsEnricher({ enrich: 'when-missing', merge: 'token-wins', roleMerge: 'union', roleClaims, sources: [source], fetch, cache });
   let verifications = 0;
-  const verify = cacheVerifiedTokens(async (t) => (verifications++, verified(idOf(t))), { ttlSeconds: options.tokenTtlSeconds ?? 60, maxEntries: n + 10, now });
+  const verify = cacheVerifiedTokens(async (t) => (verifications++, verified(idOf(t))), { ttlSeconds: options.tokenTtlSeconds ?? 600, maxEntries: n + 10, now });
   const engine = { relevantRoles: new Set(['admin', 'orders-viewer']), relevantRolesSource: { from: 'data.authz.authz_sidecar.relevant_roles', kind: 'declared' } } as unknown as PolicyEngine;
   const filter = createSubjectFilter(roleClaims);
   const masks = compileMasks({ erase: [], mask: [], eraseTokens: true });

@@ -127,6 +127,7 @@ export function createIdentity(options: IdentityOptions): Identity {
       ttlSeconds: config.token.cacheTtlSeconds,
       maxEntries: config.token.cacheMaxEntries,
       now,
+      keys,
     });
     const sources = connectClaimsSources({ config, meta, keys, breakers, fetch: fetchClaims, verifyJwt, log, now, hooks });
     const onSession = shared ? (sid: string, subject: string) => void shared.noteSession(sid, subject) : undefined;

@@ -4,12 +4,19 @@ import { deepFreeze } from '../lib/deep-freeze.ts';
 import { tokenKey } from '../lib/token-key.ts';
 import { createVerifiedInterner } from './intern-verified.ts';
 import type { TokenVerifier, VerifiedToken } from './verify-token.ts';
+import type { RemoteKeys } from './remote-keys.ts';
 
 export interface VerifiedTokenCacheOptions {
   /** Longest reuse of one verification; never past the token's `exp`. 0 turns the cache off. */
   readonly ttlSeconds: number;
   readonly maxEntries: number;
   readonly now?: () => number;
+  /**
+   * The key set the verifier uses (src/token/remote-keys.ts). A cached verification begun before a fetched
+   * JWKS dropped a key is not served again, so a removed key stops counting for cached tokens as soon as
+   * for new ones. Absent: entries live their TTL.
+   */
+  readonly keys?: Pick<RemoteKeys, 'keySetEpoch' | 'refreshIfStale'>;
 }
 
 export interface VerifiedTokenCache extends TokenVerifier {
@@ -37,12 +44,15 @@ class Entry extends LruEntry implements VerificationMemo {
   value: VerifiedToken | undefined = undefined;
   /** min(now + ttl, exp) in ms after the cache's `epoch`: a small integer, held in the entry itself rather than as a boxed double. */
   readonly until: number;
+  /** The key set's epoch when the verification began (RemoteKeys.keySetEpoch). */
+  readonly keySetEpoch: number;
   claimsKey: string | undefined = undefined;
   subject: object | undefined = undefined;
 
-  constructor(key: string, until: number) {
+  constructor(key: string, until: number, keySetEpoch: number) {
     super(key);
     this.until = until;
+    this.keySetEpoch = keySetEpoch;
   }
 }
 
@@ -59,7 +69,9 @@ export function verificationMemoOf(verified: VerifiedToken): VerificationMemo | 
  * payload alone (a tampered signature must not hit: the Cerbos v0.53 lesson in
  * /work/shared/FACTS.md does not apply to a key over all three parts). An entry lives at most
  * `ttlSeconds` and never past the token's `exp`, so an expired token always goes back through jose
- * and is refused there. Failures are not cached: a bad token costs a verification each time.
+ * and is refused there; and only while no fetched JWKS has dropped a key since it was verified
+ * (`keys`), so a key the issuer removes stops counting for cached tokens when it stops counting for new
+ * ones. Failures are not cached: a bad token costs a verification each time.
  *
  * Bounded by `maxEntries`, the least recently used entry going first (src/lib/lru-index.ts); expired
  * entries are dropped when met or evicted. Why not node-cache: its periodic check walks every key on
@@ -75,21 +87,24 @@ export function cacheVerifiedTokens(verify: TokenVerifier, options: VerifiedToke
   const ttlMs = options.ttlSeconds * 1000;
   const entries = new LruIndex<Entry>();
   const intern = createVerifiedInterner();
+  const keys = options.keys;
   const cached = async (token: string): Promise<VerifiedToken> => {
     const key = tokenKey(token);
     const hit = entries.get(key);
     if (hit !== undefined) {
-      if (hit.until > now() - epoch) {
+      if (hit.until > now() - epoch && (keys === undefined || hit.keySetEpoch === keys.keySetEpoch())) {
         entries.use(hit);
+        keys?.refreshIfStale();
         return hit.value!;
       }
       entries.remove(hit);
     }
+    const keySetEpoch = keys === undefined ? 0 : keys.keySetEpoch();
     const verified = await verify(token);
     const until = Math.min(now() + ttlMs, verified.payload.exp * 1000);
-    if (until <= now()) return verified;
+    if (until <= now() || keySetEpoch === undefined) return verified;
     const { payload, header } = intern(verified);
-    const entry = new Entry(key, until - epoch);
+    const entry = new Entry(key, until - epoch, keySetEpoch);
     const value = frozenVerification(deepFreeze(payload), deepFreeze(header), entry);
     entry.value = value;
     if (entries.size >= options.maxEntries) entries.remove(entries.oldest()!);

@@ -70,7 +70,7 @@ describe('createRemoteKeys', () => {
       hmacSecret: undefined,
       keys,
     });
-    return { verify, refused, fetches: () => server.requestCount(path) };
+    return { verify, keys, refused, fetches: () => server.requestCount(path) };
   }
 
   test('verifies a token with a key from the JWKS and caches the set', async () => {
@@ -189,5 +189,36 @@ describe('createRemoteKeys', () => {
     await sleep(150);
     await verify(t);
     assert.equal(fetches(), 2);
+  });
+
+  test('the key set epoch moves when a fetched JWKS drops a key, not when one is added or kept', async () => {
+    answer = (res) => sendJson(res, 200, { keys: [k1] });
+    const { verify, keys, fetches } = setup({ cacheMaxAgeMs: 100, cooldownMs: 0 });
+    const t1 = await token(rsa2048.privateKey, 'k1');
+    const t2 = await token(rsa2048b.privateKey, 'k2');
+    /** Verifies `t` once the set is stale, so jose refetches it first. */
+    const afterRefetch = async (t: string): Promise<void> => {
+      const before = fetches();
+      await sleep(120);
+      await verify(t);
+      assert.equal(fetches(), before + 1);
+    };
+    await verify(t1);
+    const first = keys.keySetEpoch();
+    assert.equal(typeof first, 'number');
+    answer = (res) => sendJson(res, 200, { keys: [k1, k2] });
+    await afterRefetch(t2);
+    assert.equal(keys.keySetEpoch(), first, 'a key added');
+    answer = (res) => sendJson(res, 200, { keys: [k2, { ...k1 }] });
+    await afterRefetch(t1);
+    assert.equal(keys.keySetEpoch(), first, 'the same keys in another order');
+    answer = (res) => sendJson(res, 200, { keys: [k2] });
+    await afterRefetch(t2);
+    const second = keys.keySetEpoch();
+    assert.ok(typeof second === 'number' && second !== first, 'k1 dropped');
+    answer = (res) => sendJson(res, 500, { error: 'boom' });
+    await sleep(120);
+    await rejectsWith(verify(t2), 'keys_unavailable', 503);
+    assert.equal(keys.keySetEpoch(), second, 'a failed fetch removes nothing');
   });
 });

@@ -149,4 +149,30 @@ describe('verified token cache', () => {
       cached.close();
     }
   });
+
+  it('a verification begun under an older key set epoch is verified again; a pending removal is not cached', async () => {
+    const { verify, calls } = counting(5_000);
+    const keys = { epoch: 0 as number | undefined, refreshes: 0, keySetEpoch() { return this.epoch; }, refreshIfStale() { this.refreshes++; } };
+    const cached = cacheVerifiedTokens(verify, { ttlSeconds: 600, maxEntries: 10, now: () => 1_000_000, keys });
+    try {
+      await cached('a.b.c');
+      await cached('a.b.c');
+      assert.equal(calls.length, 1);
+      assert.equal(keys.refreshes, 1, 'each hit lets the key set refresh itself when stale');
+      keys.epoch = 1; // a fetched JWKS dropped a key
+      await cached('a.b.c');
+      assert.equal(calls.length, 2, 'verified again under the new set');
+      await cached('a.b.c');
+      assert.equal(calls.length, 2, 'and cached again');
+      keys.epoch = undefined; // a set without some key is fetched and may not be in use yet
+      await cached('d.e.f');
+      keys.epoch = 2;
+      await cached('d.e.f');
+      assert.equal(calls.length, 4, 'a verification made while a removal was pending was not kept');
+      await cached('d.e.f');
+      assert.equal(calls.length, 4);
+    } finally {
+      cached.close();
+    }
+  });
 });

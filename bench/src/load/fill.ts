@@ -9,6 +9,18 @@ export interface FillResult {
 }
 
 /**
+ * The fill's order when the measured run rotates over every `stride`-th token of the same set: the others
+ * first, the measured sample last. A million-subject fill takes longer than the claims TTL (300 s by default),
+ * so a sample filled first had expired when it was measured, and every measured request called userinfo:
+ * that is the cold-claims scenario, not a million cached subjects. Filled last, the sample is measured within
+ * its TTLs, as in a steady rotation that comes back to each subject within them.
+ */
+export function sampleLast<T>(tokens: readonly T[], stride: number | undefined): T[] {
+  if (!stride || stride <= 1) return [...tokens];
+  return [...tokens.filter((_, i) => i % stride !== 0), ...tokens.filter((_, i) => i % stride === 0)];
+}
+
+/**
  * Sends one request per token, `concurrency` at a time over keep-alive connections: fills a
  * target's caches with many distinct subjects (the memory scenario). Speed is not measured here.
  */
