@@ -1,9 +1,9 @@
 // GC pauses and the longest blocking work while decisions rotate over many cached subjects: the sidecar's own
 // caches and memos (scripts/lib/subject-pipeline.ts), filled with N subjects, then three passes over all of them
-// in a scattered order: claims cached; then, with the clock moved 301 s on, every token verified again and
-// every subject's claims fetched again (the default TTLs, 60 s and 300 s, as in the benchmark's many-subjects
-// scenario); then claims cached again. A pass that takes longer than the token TTL (600 s by default since 2026-12-03, 60 s before) verifies tokens again
-// even in the cached passes: the table counts them. Work is done in batches of 100 decisions with a turn of the
+// in a scattered order: claims cached; then, with the clock moved 601 s on, every token verified again and
+// every subject's claims fetched again (past the default TTLs, 600 s and 300 s); then claims cached again. A pass
+// that takes longer than the token TTL (600 s since 2026-12-03, 60 s before) verifies tokens again even in the
+// cached passes: the table counts them. Work is done in batches of 100 decisions with a turn of the
 // event loop between them, so the claims cache's sweep (a bounded slice per second) runs as it would in the
 // sidecar, timed.
 // Run: node --max-old-space-size=8192 scripts/measure-subject-gc.ts [subjects]   (add --trace-gc to see each GC;
@@ -71,7 +71,7 @@ const scattered = (k: number): number => (k * stride) % n;
 await run('fill (every subject new)', (k) => k);
 const filled = process.memoryUsage();
 await run('pass 1: claims cached', scattered);
-offsetMs += 301_000;
+offsetMs += 601_000; // past both default TTLs (token 600 s, claims 300 s)
 await run('pass 2: all expired (verified and fetched again)', scattered);
 await run('pass 3: claims cached', scattered);
 p.close();

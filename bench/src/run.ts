@@ -238,6 +238,7 @@ try {
       cpu_cores: Number((targetCpu / r.durationS).toFixed(2)),
       requests: r.requests,
       errors: r.errors,
+      ...(r.errors > 0 && r.errorKinds ? { error_kinds: r.errorKinds } : {}),
       userinfo_calls: (await userinfoCalls()) - ui,
       // Only a problem where every request must carry a token the target has not seen.
       token_list_wraps: s.consumesTokens && t.name !== 'bare' ? r.wraps : 0,
@@ -248,7 +249,7 @@ try {
       ...(gc ? { gc_pauses: gc.pauses, gc_pauses_over_20ms: gc.over, gc_longest_at_most_ms: gc.longestAtMostMs } : {}),
     };
     log(`  ${s.name} ${label} ${t.name}: ${Math.round(m.rps)} req/s, p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, p99.9 ${m.p999_ms} ms, ` +
-        `cpu ${m.cpu_cores} (others on its core ${m.other_cpu_on_target_core}; load core busy ${m.load_core_busy}, load side ${m.load_side_cpu_cores}), userinfo ${m.userinfo_calls}${lag ? `, loop delay p99 ${lag.p99Ms} ms max ${lag.maxMs} ms` : ''}${gc ? `, GC pauses ${gc.pauses} (over 20 ms ${gc.over}, longest ≤ ${gc.longestAtMostMs} ms)` : ''}${m.errors ? `, ERRORS ${m.errors}` : ''}${m.token_list_wraps ? `, token list wrapped ${m.token_list_wraps}×` : ''}`);
+        `cpu ${m.cpu_cores} (others on its core ${m.other_cpu_on_target_core}; load core busy ${m.load_core_busy}, load side ${m.load_side_cpu_cores}), userinfo ${m.userinfo_calls}${lag ? `, loop delay p99 ${lag.p99Ms} ms max ${lag.maxMs} ms` : ''}${gc ? `, GC pauses ${gc.pauses} (over 20 ms ${gc.over}, longest ≤ ${gc.longestAtMostMs} ms)` : ''}${m.errors ? `, ERRORS ${m.errors}${m.error_kinds ? ` (${Object.entries(m.error_kinds).map(([k, n]) => `${k}: ${n}`).join('; ')})` : ''}` : ''}${m.token_list_wraps ? `, token list wrapped ${m.token_list_wraps}×` : ''}`);
     return m;
   };
 

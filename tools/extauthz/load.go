@@ -21,6 +21,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // runLoad is the benchmark's load generator for ext_authz: `-workers` concurrent callers, each
@@ -47,7 +48,9 @@ func runLoad(args []string) error {
 	if err != nil {
 		return err
 	}
-	var send func(ctx context.Context, i int) bool
+	// send answers "" when the request was allowed, otherwise what went wrong (a gRPC code, a denial's
+	// status and message, an HTTP status): the summary counts each, so an error in a run can be told apart.
+	var send func(ctx context.Context, i int) string
 	switch *mode {
 	case "grpc":
 		s, closeAll, err := grpcSender(*addr, *conns, tokens, *method, *path)
@@ -64,6 +67,8 @@ func runLoad(args []string) error {
 	var next atomic.Int64
 	var measuring atomic.Bool
 	var errs atomic.Int64
+	var kindsMu sync.Mutex
+	kinds := map[string]int64{}
 	lat := make([][]time.Duration, *workers)
 	ctx, cancel := context.WithTimeout(context.Background(), *warmup+*duration)
 	defer cancel()
@@ -75,13 +80,16 @@ func runLoad(args []string) error {
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				t0 := time.Now()
-				ok := send(ctx, i)
+				kind := send(ctx, i)
 				if ctx.Err() != nil || !measuring.Load() {
 					continue
 				}
 				lat[w] = append(lat[w], time.Since(t0))
-				if !ok {
+				if kind != "" {
 					errs.Add(1)
+					kindsMu.Lock()
+					kinds[kind]++
+					kindsMu.Unlock()
 				}
 			}
 		}(w)
@@ -103,14 +111,14 @@ func runLoad(args []string) error {
 		return all[min(len(all)-1, int(p*float64(len(all))))].Microseconds()
 	}
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"mode": *mode, "requests": len(all), "duration_us": elapsed.Microseconds(), "errors": errs.Load(),
+		"mode": *mode, "requests": len(all), "duration_us": elapsed.Microseconds(), "errors": errs.Load(), "error_kinds": kinds,
 		"rps": float64(len(all)) / elapsed.Seconds(), "tokens": len(tokens), "wraps": int(next.Load()) / max(1, len(tokens)),
 		"latency_us": map[string]int64{"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "p999": pct(0.999)},
 	})
 }
 
 // grpcSender sends Envoy's CheckRequest for each token over `conns` HTTP/2 connections; true when allowed.
-func grpcSender(addr string, conns int, tokens []string, method, path string) (func(context.Context, int) bool, func(), error) {
+func grpcSender(addr string, conns int, tokens []string, method, path string) (func(context.Context, int) string, func(), error) {
 	clients := make([]authv3.AuthorizationClient, conns)
 	opened := make([]*grpc.ClientConn, 0, conns)
 	closeAll := func() {
@@ -137,30 +145,47 @@ func grpcSender(addr string, conns int, tokens []string, method, path string) (f
 			}},
 		}}
 	}
-	return func(ctx context.Context, i int) bool {
+	return func(ctx context.Context, i int) string {
 		resp, err := clients[i%len(clients)].Check(ctx, reqs[i%len(reqs)])
-		return err == nil && resp.GetStatus().GetCode() == int32(code.Code_OK)
+		if err != nil {
+			st := status.Convert(err)
+			return st.Code().String() + ": " + truncate(st.Message(), 120)
+		}
+		if c := resp.GetStatus().GetCode(); c != int32(code.Code_OK) {
+			return "denied " + code.Code(c).String() + ": " + truncate(resp.GetStatus().GetMessage(), 120)
+		}
+		return ""
 	}, closeAll, nil
 }
 
 // opaSender POSTs OPA's Data API with the token in the input, as bench/src/load/authz.lua does; true on 2xx.
-func opaSender(url string, workers int, tokens []string, method, path string) func(context.Context, int) bool {
+func opaSender(url string, workers int, tokens []string, method, path string) func(context.Context, int) string {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}
 	bodies := make([][]byte, len(tokens))
 	for i, t := range tokens {
 		bodies[i], _ = json.Marshal(map[string]any{"input": map[string]string{"token": t, "method": method, "path": path}})
 	}
-	return func(ctx context.Context, i int) bool {
+	return func(ctx context.Context, i int) string {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(bodies[i%len(bodies)]))
 		req.Header.Set("Content-Type", "application/json")
 		res, err := client.Do(req)
 		if err != nil {
-			return false
+			return "transport: " + truncate(err.Error(), 120)
 		}
 		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
-		return res.StatusCode/100 == 2
+		if res.StatusCode/100 != 2 {
+			return fmt.Sprintf("HTTP %d", res.StatusCode)
+		}
+		return ""
 	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 func readTokens(file string) ([]string, error) {

@@ -31,7 +31,7 @@ export async function runGoLoad(o: LoadOptions): Promise<LoadResult> {
     proc.once('error', reject);
     proc.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`extauthz load exited ${code}: ${stderr.slice(-500)}`))));
   });
-  const s = JSON.parse(out) as { requests: number; duration_us: number; errors: number; wraps: number; latency_us: { p50: number; p99: number; p999: number } };
+  const s = JSON.parse(out) as { requests: number; duration_us: number; errors: number; error_kinds?: Record<string, number>; wraps: number; latency_us: { p50: number; p99: number; p999: number } };
   const durationS = s.duration_us / 1e6;
-  return { requests: s.requests, durationS, rps: s.requests / durationS, p50Ms: s.latency_us.p50 / 1000, p99Ms: s.latency_us.p99 / 1000, p999Ms: s.latency_us.p999 / 1000, errors: s.errors, wraps: s.wraps };
+  return { requests: s.requests, durationS, rps: s.requests / durationS, p50Ms: s.latency_us.p50 / 1000, p99Ms: s.latency_us.p99 / 1000, p999Ms: s.latency_us.p999 / 1000, errors: s.errors, errorKinds: s.error_kinds ?? {}, wraps: s.wraps };
 }

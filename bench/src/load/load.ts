@@ -32,6 +32,8 @@ export interface LoadResult {
   readonly p999Ms: number;
   /** Connection errors, timeouts and non-2xx/3xx answers. */
   readonly errors: number;
+  /** The errors by kind (a status, a gRPC code and message, ...), when the generator tells them apart. */
+  readonly errorKinds?: Readonly<Record<string, number>>;
   /** Times the token list was exhausted and started over (0 when every token was used once at most). */
   readonly wraps: number;
 }
@@ -107,6 +109,7 @@ export async function runLoad(generator: Generator, o: LoadOptions): Promise<Loa
     p99Ms: s.latency_us.p99 / 1000,
     p999Ms: s.latency_us.p999 / 1000,
     errors: Object.values(s.errors).reduce((a, b) => a + b, 0),
+    errorKinds: Object.fromEntries(Object.entries(s.errors).filter(([, n]) => n > 0)),
     wraps: s.wraps,
   };
 }

@@ -10,6 +10,8 @@ export interface Measurement {
   readonly cpu_cores: number;
   readonly requests: number;
   readonly errors: number;
+  /** The errors by kind, when there were any and the load generator tells them apart. */
+  readonly error_kinds?: Readonly<Record<string, number>>;
   readonly userinfo_calls: number;
   readonly token_list_wraps: number;
   /**
@@ -79,8 +81,9 @@ const median = (xs: readonly number[]): number => {
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
 export function aggregate(rounds: readonly Measurement[], peakRssMb: number, extra: Record<string, unknown> = {}): TargetResult {
-  const med = (k: keyof Measurement): number => median(rounds.map((r) => r[k] ?? 0));
-  const sum = (k: keyof Measurement): number => rounds.reduce((a, r) => a + (r[k] ?? 0), 0);
+  type NumberKey = Exclude<keyof Measurement, 'error_kinds'>;
+  const med = (k: NumberKey): number => median(rounds.map((r) => r[k] ?? 0));
+  const sum = (k: NumberKey): number => rounds.reduce((a, r) => a + (r[k] ?? 0), 0);
   return {
     rps: Math.round(med('rps')),
     p50_ms: round(med('p50_ms'), 3),
