@@ -15,9 +15,10 @@ export interface TokenBuckets {
 }
 
 /**
- * Token buckets per key, in process. Bounded: at most `maxKeys` buckets, and a bucket that has refilled
- * is forgotten (a full bucket is the same as none), so the least recently used goes first. Why not a library: this is ten lines, and the fleet-wide
- * buckets (src/claims/shared/fleet-budget.ts) must compute exactly the same thing in Lua.
+ * Token buckets per key, in process. Bounded: at most `maxKeys` buckets, the least recently used going
+ * first, and a bucket that has refilled is forgotten (a full bucket is the same as none). Why not a
+ * library: this is ten lines, and the fleet-wide buckets (src/claims/shared/fleet-budget.ts) must compute
+ * exactly the same thing in Lua.
  */
 export function createTokenBuckets(rate: BucketRate, maxKeys: number, now: () => number): TokenBuckets {
   const buckets = new Map<string, { n: number; t: number }>();
@@ -28,9 +29,10 @@ export function createTokenBuckets(rate: BucketRate, maxKeys: number, now: () =>
   };
   const waitOf = (n: number): number => (n >= 1 ? 0 : Math.ceil((1 - n) / perMs));
   /**
-   * Drops up to two of the least recently taken buckets that have refilled: a full bucket is the same as none,
-   * and without this every subject ever seen kept one (141 B each: 141 MB of heap at a million subjects). Two per take, so the map shrinks to the keys that took within a
-   * refill time, at a bounded cost per call.
+   * Drops up to two of the least recently taken buckets that have refilled: a full bucket is the same as
+   * none, and without this every subject ever seen kept one (141 B each: 141 MB of heap at a million
+   * subjects). Two per take, so the map shrinks to the keys that took within a refill time, at a bounded
+   * cost per call.
    */
   const forgetFull = (t: number): void => {
     for (let i = 0; i < 2; i++) {

@@ -26,7 +26,8 @@ export interface RemoteKeys extends JWTVerifyGetKey {
   keySetEpoch(): number | undefined;
   /**
    * Refetches the set in the background when it is older than `cacheMaxAgeMs` (at most once per
-   * `cooldownMs`, and at most once a second), so a removal is seen even when every request is answered from cached verifications.
+   * `cooldownMs`, and at most once a second), so a removal is seen even when every request is answered
+   * from cached verifications.
    */
   refreshIfStale(): void;
 }
