@@ -137,9 +137,6 @@ export function claimsCacheKey(payload: Record<string, unknown>): string {
   return hash('sha256', JSON.stringify([payload['iss'], payload['sub'], client, scope]), 'base64url');
 }
 
-/** The key of something that is about one token (an introspection answer, a refusal): src/lib/token-key.ts. */
-export { tokenKey } from '../lib/token-key.ts';
-
 const REFUSAL_BYTES = 256;
 /**
  * Entries checked for expiry per sweep step: the sweep walks the entries a slice at a time (LruIndex.walk

@@ -1,6 +1,7 @@
 import { SidecarError } from '../errors/sidecar-error.ts';
 import type { VerifiedToken } from '../token/verify-token.ts';
-import { claimsCacheKey, subjectId, tokenKey, type CacheOutcome, type ClaimsCache, type Loaded } from './claims-cache.ts';
+import { claimsCacheKey, subjectId, type CacheOutcome, type ClaimsCache, type Loaded } from './claims-cache.ts';
+import { tokenKey } from '../lib/token-key.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { readRoles, type RoleClaim } from './role-claims.ts';
 import { createRoleInterner } from './intern-roles.ts';

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, SignJWT, type JWK } from 'jose';
 import { createRemoteKeys, type RemoteKeysOptions } from '../../src/token/remote-keys.ts';
 import { createTokenVerifier } from '../../src/token/verify-token.ts';
+import { cacheVerifiedTokens } from '../../src/token/verified-token-cache.ts';
 import { rejectsWithCode as rejectsWith } from '../helpers/rejects-with-code.ts';
 import { sendJson, startLocalServer, unusedPort, type LocalServer } from '../helpers/local-http.ts';
 
@@ -220,5 +221,61 @@ describe('createRemoteKeys', () => {
     await sleep(120);
     await rejectsWith(verify(t2), 'keys_unavailable', 503);
     assert.equal(keys.keySetEpoch(), second, 'a failed fetch removes nothing');
+  });
+
+  // Regression: the verified-token cache kept serving a token verified by a key the issuer had since removed
+  // from its JWKS, for its whole TTL. Now a cached verification is not served after a fetched JWKS drops a key,
+  // and the JWKS is refetched once stale even when every request is a cache hit.
+  describe('a key removed from the JWKS stops verifying cached tokens', () => {
+    /** The verifier behind the sidecar's verified-token cache, on a set that is stale after 150 ms. */
+    function cachedSetup() {
+      const { verify, keys, fetches } = setup({ cacheMaxAgeMs: 150, cooldownMs: 0 });
+      return { cached: cacheVerifiedTokens(verify, { ttlSeconds: 600, maxEntries: 100, keys }), fetches };
+    }
+    /** Waits for the background refetch a hit on the stale set started, and for jose to apply its answer. */
+    async function refetched(fetches: () => number, count: number): Promise<void> {
+      for (let i = 0; i < 50 && fetches() < count; i++) await sleep(10);
+      assert.equal(fetches(), count, 'a hit on a stale set refetches it in the background');
+      await sleep(20);
+    }
+
+    test('cached tokens of the removed key are refused once the JWKS is refetched; the kept key still hits', async () => {
+      answer = (res) => sendJson(res, 200, { keys: [k1, k2] });
+      const { cached, fetches } = cachedSetup();
+      try {
+        const by1 = await token(rsa2048.privateKey, 'k1');
+        const by2 = await token(rsa2048b.privateKey, 'k2');
+        assert.equal((await cached(by1)).payload.sub, 'alice');
+        assert.equal((await cached(by2)).payload.sub, 'alice');
+        assert.equal(fetches(), 1);
+
+        answer = (res) => sendJson(res, 200, { keys: [k2] }); // the issuer drops k1
+        await sleep(200); // the set is now older than cacheMaxAgeMs
+        // A cache hit: it starts the background refetch, and is still served from the old set.
+        assert.equal((await cached(by2)).payload.sub, 'alice');
+        await refetched(fetches, 2);
+
+        await rejectsWith(cached(by1), 'invalid_token', 401);
+        assert.equal((await cached(by2)).payload.sub, 'alice', 'a token of the kept key verifies again and is served');
+      } finally {
+        cached.close();
+      }
+    });
+
+    test('a key added to the JWKS leaves cached verifications alone', async () => {
+      answer = (res) => sendJson(res, 200, { keys: [k1] });
+      const { cached, fetches } = cachedSetup();
+      try {
+        const by1 = await token(rsa2048.privateKey, 'k1');
+        const first = await cached(by1);
+        answer = (res) => sendJson(res, 200, { keys: [k1, k2] });
+        await sleep(200);
+        await cached(by1);
+        await refetched(fetches, 2);
+        assert.equal(await cached(by1), first, 'the same frozen verification: no key was removed, so no second verification');
+      } finally {
+        cached.close();
+      }
+    });
   });
 });

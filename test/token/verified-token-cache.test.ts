@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cacheVerifiedTokens, verificationMemoOf } from '../../src/token/verified-token-cache.ts';
-import { tokenKey } from '../../src/claims/claims-cache.ts';
+import { tokenKey } from '../../src/lib/token-key.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
 import type { TokenVerifier, VerifiedToken } from '../../src/token/verify-token.ts';
 

@@ -7,7 +7,8 @@ import { faults, startFaultIdp, TEST_AUDIENCE, TEST_CLIENT_ID, type FaultIdp } f
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../../src/claims/verify-logout-token.ts';
 import { startTestSidecar, type TestSidecar } from '../../helpers/test-sidecar.ts';
 import { skipWithoutRedis, startTestRedis, type TestRedis } from '../../helpers/redis-server.ts';
-import { claimsCacheKey, subjectId, tokenKey } from '../../../src/claims/claims-cache.ts';
+import { claimsCacheKey, subjectId } from '../../../src/claims/claims-cache.ts';
+import { tokenKey } from '../../../src/lib/token-key.ts';
 import { redisKeys } from '../../../src/claims/shared/redis-keys.ts';
 import { deriveSealKeys, sealEntry } from '../../../src/claims/shared/seal-entry.ts';
 
