@@ -1,6 +1,6 @@
 // Heap per cached subject, stage by stage, with the sidecar's own caches and memos (no HTTP, no IdP): the
-// verified token, the claims cache entry with the merged subject, the narrowed subject, what the policy input
-// and the decision event keep of it. Shaped like the benchmark's subjects (10 roles, one known to the policy):
+// verified token, the claims cache entry with the subject kept (merged and narrowed to the policy's relevant
+// roles), what the policy input and the decision event keep of it. Shaped like the benchmark's subjects (10 roles, one known to the policy):
 // scripts/lib/subject-pipeline.ts. Run: node --expose-gc scripts/measure-subject-memory.ts [subjects]
 // (prints a Markdown table; the numbers are the same from run to run within a few bytes).
 import { subjectPipeline } from './lib/subject-pipeline.ts';
@@ -26,11 +26,7 @@ const stage = async (name: string, f: (i: number) => Promise<unknown>): Promise<
   last = h;
 };
 await stage('verified-token cache entry (hash key, frozen payload and header)', (i) => p.verify(tokenOf(i)));
-await stage('claims cache entry (interned roles), claims key, merged subject kept per payload', async (i) => {
-  const token = tokenOf(i);
-  return p.enrich(token, await p.verify(token));
-});
-await stage('narrowed subject (relevant roles), per merged subject', (i) => p.subjectOf(i));
+await stage('claims cache entry (interned roles), claims key, the subject kept per verification (merged and narrowed)', (i) => p.subjectOf(i));
 await stage('policy input and decision event (remembered JSON, scrub mark)', (i) => p.decide(i));
 console.log(`Node ${process.version}, ${n.toLocaleString('en-US')} subjects with 10 roles\n`);
 console.log('| stage | heap per subject |\n| --- | ---: |');

@@ -64,7 +64,7 @@ export function subjectPipeline(options: PipelineOptions) {
   const subjectOf = async (i: number) => {
     const token = tokenOf(i);
     const v = await verify(token);
-    return filter((await enrich(token, v)).subject, engine);
+    return (await enrich(token, v, filter.narrowing(engine))).subject;
   };
   /** What one decision does with a subject besides evaluating: the policy input's text and the decision event's (masked). */
   const decide = async (i: number): Promise<number> => {

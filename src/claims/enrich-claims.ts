@@ -5,7 +5,7 @@ import type { ClaimsFetcher, ClaimsSource, SourceResult } from './fetch-claims.t
 import { mergeClaims, mergeRoles, type MergeRule, type RoleMergeRule } from './merge-claims.ts';
 import { readRoles, type RoleClaim } from './role-claims.ts';
 import { introspectionOf } from './verify-by-introspection.ts';
-import { verificationMemoOf } from '../token/verified-token-cache.ts';
+import { verificationMemoOf, type VerificationMemo } from '../token/verified-token-cache.ts';
 import { freezeWithMemo, SubjectMemo, subjectMemoOf } from '../lib/memo-slot.ts';
 
 /** The subject as the policy sees it: every verified or fetched claim, plus `roles` and `kind`. */
@@ -25,6 +25,17 @@ export interface Enriched {
   readonly cache: CacheOutcome | 'none' | string;
   /** Set when stale claims were served: why the refresh failed. */
   readonly staleReason?: string | undefined;
+  /** Set when a narrowing was applied: how many roles the subject held before it. */
+  readonly held?: number;
+}
+
+/**
+ * Narrows a merged subject for the active bundle (src/decision/relevant-roles.ts), returning a new, unfrozen
+ * object. `id` names it in the memo of a kept subject: another bundle, another id.
+ */
+export interface Narrowing {
+  readonly id: number;
+  narrow(subject: Subject): Subject;
 }
 
 export interface EnrichOptions {
@@ -45,7 +56,8 @@ export interface EnrichOptions {
 /** Marks, in a subject's memo, a subject built from the token alone (nothing fetched). */
 const FROM_TOKEN: object = Object.freeze({});
 
-export type ClaimsEnricher = (token: string, verified: VerifiedToken) => Promise<Enriched>;
+/** With a `narrowing`, the subject returned is narrowed by it (and `held` set). */
+export type ClaimsEnricher = (token: string, verified: VerifiedToken, narrowing?: Narrowing) => Promise<Enriched>;
 
 /**
  * Adds the claims a subject-only token lacks. `claims.enrich` says when sources are asked
@@ -54,27 +66,28 @@ export type ClaimsEnricher = (token: string, verified: VerifiedToken) => Promise
  * that introspection verified reuses that answer. The merge rules are in merge-claims.ts.
  */
 export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
-  return async (token, verified) => {
+  return async (token, verified, narrowing) => {
     const { payload } = verified;
     // A cached verification is one frozen object for all its requests (src/token/verified-token-cache.ts): its
-    // subject is built once, kept in the verification's memo and frozen with a memo of its own, so later stages
-    // can memoise on it (relevant roles, input encoding, the decision log's scrub).
+    // subject is built and narrowed once, kept in the verification's memo and frozen with a memo of its own, so
+    // later stages can memoise on it (input encoding, the decision log's scrub).
     const memo = verificationMemoOf(verified);
     const last = memo?.subject as Subject | undefined;
     const lastMemo = last === undefined ? undefined : subjectMemoOf(last);
-    if (last !== undefined && lastMemo?.from === FROM_TOKEN) return { subject: last, source: 'token', cache: 'none' };
+    const reusable = lastMemo !== undefined && lastMemo.narrowedFor === (narrowing?.id ?? 0);
+    if (reusable && lastMemo.from === FROM_TOKEN) return enriched(last!, lastMemo.held, narrowing, 'token', 'none');
     const tokenRoles = readRoles(payload, options.roleClaims);
     const client = options.serviceClaim === undefined ? undefined : payload[options.serviceClaim];
     // A service's own token names no user: userinfo has nothing to say about it, so nothing is fetched.
     if (typeof client === 'string' && client !== '') {
-      return { subject: { ...payload, roles: tokenRoles ?? [], kind: 'service', client_id: client }, source: 'token', cache: 'none' };
+      const subject: Subject = { ...payload, roles: tokenRoles ?? [], kind: 'service', client_id: client };
+      return enriched(narrowing ? narrowing.narrow(subject) : subject, subject.roles.length, narrowing, 'token', 'none');
     }
     const pre = introspectionOf(payload);
     const needed = options.enrich === 'always' || (options.enrich === 'when-missing' && tokenRoles === undefined);
     if (!needed && !pre) {
-      const subject: Subject = { ...payload, roles: tokenRoles ?? [], kind: 'user' };
-      if (memo) memo.subject = frozenSubject(subject, FROM_TOKEN);
-      return { subject, source: 'token', cache: 'none' };
+      const merged: Subject = { ...payload, roles: tokenRoles ?? [], kind: 'user' };
+      return enriched(keep(memo, merged, FROM_TOKEN, narrowing), merged.roles.length, narrowing, 'token', 'none');
     }
 
     if (typeof payload['sid'] === 'string') {
@@ -85,25 +98,41 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
     const results = await fetchAll(options, pre, needed, token, verified);
     const roles = mergeRoles(tokenRoles, results.map((r) => r.roles), options.roleMerge);
     const claims = results.map((r) => r.claims);
-    // The memo's `from` is the one fetched answer, or the list of them: a subject is reused while its answers
-    // and roles are the very same objects (a refreshed cache entry brings new ones).
-    const from = claims.length === 1 ? claims[0]! : claims;
-    let subject: Subject;
-    if (last !== undefined && lastMemo !== undefined && last.roles === roles && sameAnswers(lastMemo.from, claims)) {
-      subject = last;
-    } else {
-      // `kind` is set last: neither the token nor the IdP's answer may claim to be a service.
-      subject = { ...mergeClaims(payload, claims, roles, options.merge), kind: 'user' } as Subject;
-      if (memo) memo.subject = frozenSubject(subject, from);
-    }
     const stale = results.find((r) => r.outcome === 'stale');
-    return {
-      subject,
-      source: results.length === 1 ? results[0]!.name : results.map((r) => r.name).join('+'),
-      cache: results.length === 1 ? results[0]!.outcome : results.map((r) => r.outcome).join('+'),
-      ...(stale ? { staleReason: `${stale.name}: ${stale.staleReason}` } : {}),
-    };
+    const source = results.length === 1 ? results[0]!.name : results.map((r) => r.name).join('+');
+    const cache = results.length === 1 ? results[0]!.outcome : results.map((r) => r.outcome).join('+');
+    const staleReason = stale ? `${stale.name}: ${stale.staleReason}` : undefined;
+    // A kept subject is reused while its answers and roles are the very same objects (a refreshed cache entry
+    // brings new ones) and the narrowing is the same (a bundle reload brings another).
+    if (reusable && lastMemo.roles === roles && sameAnswers(lastMemo.from, claims)) return enriched(last!, lastMemo.held, narrowing, source, cache, staleReason);
+    // `kind` is set last: neither the token nor the IdP's answer may claim to be a service.
+    const merged = { ...mergeClaims(payload, claims, roles, options.merge), kind: 'user' } as Subject;
+    // The memo's `from` is the one fetched answer, or the list of them.
+    const kept = keep(memo, merged, claims.length === 1 ? claims[0]! : claims, narrowing);
+    return enriched(kept, roles.length, narrowing, source, cache, staleReason);
   };
+}
+
+/**
+ * The subject to use for a merged one: narrowed when a narrowing is given, and, for a cached verification
+ * (`memo`), frozen with a SubjectMemo and kept in it. Only the narrowed subject is kept, not the merged one
+ * beside it: one object per cached subject, not two (scripts/measure-subject-memory.ts). Without a memo, a new
+ * object per request that nobody else holds.
+ */
+function keep(memo: VerificationMemo | undefined, merged: Subject, from: object, narrowing: Narrowing | undefined): Subject {
+  const subject = narrowing ? narrowing.narrow(merged) : merged;
+  if (memo === undefined) return subject;
+  const sm = new SubjectMemo();
+  sm.from = from;
+  sm.roles = merged.roles;
+  sm.narrowedFor = narrowing?.id ?? 0;
+  sm.held = merged.roles.length;
+  memo.subject = freezeWithMemo(subject, sm);
+  return memo.subject as Subject;
+}
+
+function enriched(subject: Subject, held: number, narrowing: Narrowing | undefined, source: string, cache: string, staleReason?: string): Enriched {
+  return { subject, source, cache, ...(narrowing ? { held } : {}), ...(staleReason !== undefined ? { staleReason } : {}) };
 }
 
 /**
@@ -120,13 +149,6 @@ async function fetchAll(options: EnrichOptions, pre: SourceResult | undefined, n
     throw failures.find((e) => e instanceof SidecarError && e.status === 401) ?? failures[0];
   }
   return [...(pre ? [pre] : []), ...settled.map((r) => (r as PromiseFulfilledResult<SourceResult>).value)];
-}
-
-/** Freezes a subject the payload's memo keeps, with a SubjectMemo saying what it was built from. */
-function frozenSubject(subject: Subject, from: object): Subject {
-  const memo = new SubjectMemo();
-  memo.from = from;
-  return freezeWithMemo(subject, memo);
 }
 
 function sameAnswers(from: object | undefined, claims: readonly Readonly<Record<string, unknown>>[]): boolean {

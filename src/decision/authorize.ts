@@ -53,9 +53,10 @@ export async function subjectOf(deps: AuthorizerDeps, record: DecisionRecord, au
   const token = extractBearer(authorization);
   const verified = await deps.verify(token);
   record.verified(verified);
-  const enriched = await deps.enrich(token, verified);
+  // Narrowed by the enricher, which keeps the narrowed subject of a cached verification (src/claims/enrich-claims.ts).
+  const enriched = await deps.enrich(token, verified, deps.filterSubject?.narrowing(engine));
   record.enriched(enriched);
-  return deps.filterSubject ? deps.filterSubject(enriched.subject, engine) : enriched.subject;
+  return enriched.subject;
 }
 
 /**

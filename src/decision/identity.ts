@@ -161,7 +161,7 @@ export function createIdentity(options: IdentityOptions): Identity {
     cachedSubject,
     subjectClaims: async (sub) => cachedSubject(sub) ?? (await sharedSubject(sub)) ?? (await lookup?.lookup(sub)),
     verify: (token) => (built ? built.verify(token) : Promise.reject(notDiscovered())),
-    enrich: (token, verified) => (built ? built.enrich(token, verified) : Promise.reject(notDiscovered())),
+    enrich: (token, verified, narrowing) => (built ? built.enrich(token, verified, narrowing) : Promise.reject(notDiscovered())),
     admin: createClaimsAdmin({
       issuer: config.issuer,
       cache,

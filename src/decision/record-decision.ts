@@ -85,7 +85,7 @@ export function startDecision(deps: RecordDeps, ctx: DecisionContext): DecisionR
         },
         timings_us: { verify: us(t0, v), claims: us(v, c), policy: us(c, p), total: us(t0, end) },
         ...(engine?.relevantRolesSource && enriched
-          ? { roles_filter: { from: engine.relevantRolesSource.from, kind: engine.relevantRolesSource.kind, held: enriched.subject.roles.length } }
+          ? { roles_filter: { from: engine.relevantRolesSource.from, kind: engine.relevantRolesSource.kind, held: enriched.held ?? enriched.subject.roles.length } }
           : {}),
         ...(error ? { error: { code: error.code, message: error.message } } : {}),
         ...(ctx.traceId ? { trace_id: ctx.traceId } : {}),

@@ -40,15 +40,20 @@ export class SerialMemo {
 }
 
 /**
- * What later stages remember about a merged subject (src/claims/enrich-claims.ts); a narrowed one
- * (src/decision/relevant-roles.ts) has a SerialMemo only. Each field belongs to the module named beside it.
+ * What src/claims/enrich-claims.ts remembers about the subject it keeps for a cached verification: what it was
+ * built from, so a request with the same answers reuses it, and which narrowing it had (src/decision/relevant-roles.ts).
+ * The kept subject is the narrowed one itself, not a merged subject with a narrowed copy beside it: one object
+ * per cached subject instead of two (scripts/measure-subject-memory.ts).
  */
 export class SubjectMemo extends SerialMemo {
-  /** enrich-claims.ts: the fetched claims this merged subject was built from (one answer, or an array of them). */
+  /** The fetched claims the subject was built from (one answer, or an array of them), or a marker for the token alone. */
   from: object | undefined = undefined;
-  /** relevant-roles.ts: the narrowed copy, and the number it gave the policy engine it was narrowed for (0: none). */
+  /** The merged role list before narrowing (interned, so compared by identity). */
+  roles: readonly string[] | undefined = undefined;
+  /** The narrowing applied (Narrowing.id; 0: none). */
   narrowedFor = 0;
-  narrowed: object | undefined = undefined;
+  /** How many roles the subject held before narrowing (logged as `roles_filter.held`). */
+  held = 0;
 }
 
 /** The SerialMemo (or SubjectMemo) of a subject frozen with one, or undefined. */

@@ -1,13 +1,13 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClaimsEnricher, type EnrichOptions } from '../../src/claims/enrich-claims.ts';
+import { createClaimsEnricher, type EnrichOptions, type Narrowing } from '../../src/claims/enrich-claims.ts';
 import { createClaimsCache, type ClaimsCache } from '../../src/claims/claims-cache.ts';
 import { createClaimsFetcher, createClaimsSource } from '../../src/claims/fetch-claims.ts';
 import { createCircuitBreaker } from '../../src/claims/circuit-breaker.ts';
 import { parseRoleClaims } from '../../src/claims/role-claims.ts';
 import type { ClaimsClient } from '../../src/claims/userinfo-client.ts';
 import type { VerifiedToken } from '../../src/token/verify-token.ts';
-import { cacheVerifiedTokens } from '../../src/token/verified-token-cache.ts';
+import { cacheVerifiedTokens, verificationMemoOf } from '../../src/token/verified-token-cache.ts';
 import { randomUUID } from 'node:crypto';
 import { countHeapStrings } from '../helpers/heap-strings.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
@@ -286,6 +286,48 @@ describe('cached verifications', () => {
     assert.equal(out.subject['groups'], out.subject['tags']);
     assert.ok(Object.isFrozen(out.subject['groups']));
     assert.equal(JSON.stringify(out.subject), `{"roles":["r"],"groups":[],"tags":[],"iss":"${ISSUER}","sub":"user-${id}","exp":${START_MS / 1000 + 3600},"kind":"user"}`);
+  });
+  test('with a narrowing, a cached verification keeps one subject, the narrowed one (regression: a merged subject and a narrowed copy were both kept)', async () => {
+    const { client, calls } = fakeUserinfo({ sub: 'alice', roles: ['keep', 'drop'] });
+    const enrich = enricher({ userinfo: client, cacheTtlSeconds: 60 });
+    const narrowed: string[] = [];
+    const narrowing = (id: number): Narrowing => ({
+      id,
+      narrow: (s) => (narrowed.push(`n${id}`), { ...s, roles: s.roles.filter((r) => r === 'keep') }),
+    });
+    const first = narrowing(1);
+    const v = await cachedVerification(TOKEN, verified());
+    const a = await enrich(TOKEN, v, first);
+    assert.deepEqual(a.subject.roles, ['keep']);
+    assert.equal(a.held, 2, 'the roles held before narrowing, for the decision log');
+    assert.equal(verificationMemoOf(v)!.subject, a.subject, 'the memo keeps the narrowed subject, and nothing else of it');
+    assert.ok(Object.isFrozen(a.subject));
+    const b = await enrich(TOKEN, v, first);
+    assert.equal(b.subject, a.subject, 'the same answer, the same narrowing: the same subject');
+    assert.equal(b.held, 2);
+    assert.deepEqual(narrowed, ['n1']);
+    const c = await enrich(TOKEN, v, narrowing(2));
+    assert.notEqual(c.subject, a.subject, 'another bundle narrows again');
+    assert.deepEqual(narrowed, ['n1', 'n2']);
+    const d = await enrich(TOKEN, v);
+    assert.deepEqual(d.subject.roles, ['keep', 'drop'], 'without a narrowing, the merged subject');
+    assert.equal(d.held, undefined);
+    enrich.advance(61_000);
+    const e = await enrich(TOKEN, v, first);
+    assert.equal(calls.length, 2, 'the claims expired and were fetched again');
+    assert.notEqual(e.subject, a.subject, 'a refreshed answer builds the subject again');
+    assert.deepEqual(e.subject.roles, ['keep']);
+  });
+
+  test('a token-only subject of a cached verification is narrowed once per narrowing', async () => {
+    const { client } = fakeUserinfo({ sub: 'alice' });
+    const enrich = enricher({ userinfo: client });
+    const n: Narrowing = { id: 7, narrow: (s) => ({ ...s, roles: [] }) };
+    const v = await cachedVerification(TOKEN, verified({ roles: ['a', 'b'] }));
+    const a = await enrich(TOKEN, v, n);
+    assert.deepEqual([a.subject.roles, a.held, a.source], [[], 2, 'token']);
+    assert.equal((await enrich(TOKEN, v, n)).subject, a.subject);
+    assert.deepEqual((await enrich(TOKEN, v)).subject.roles, ['a', 'b']);
   });
 });
 

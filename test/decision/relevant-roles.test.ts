@@ -7,7 +7,6 @@ import { readBundle } from '../../src/policy/read-bundle.ts';
 import { createPolicyEngine, type PolicyEngine } from '../../src/policy/policy-engine.ts';
 import { SidecarError } from '../../src/errors/sidecar-error.ts';
 import type { Subject } from '../../src/claims/enrich-claims.ts';
-import { freezeWithMemo, SubjectMemo, subjectMemoOf } from '../../src/lib/memo-slot.ts';
 import { SAMPLE_BUNDLE } from '../helpers/bundles.ts';
 
 const engineWith = (relevant: string[] | undefined, kind: 'declared' | 'configured' = 'configured') =>
@@ -34,14 +33,17 @@ describe('subject filter (relevant roles)', () => {
     assert.equal(out['name'], 'n');
   });
 
-  it('narrows a cached subject once: the same subject in, the same narrowed subject out', () => {
+  it('gives one narrowing per bundle, named by a number: the enricher keeps the narrowed subject of a cached verification by it', () => {
     const engine = engineWith(['orders-viewer'], 'declared');
-    // Frozen as src/claims/enrich-claims.ts freezes the subject it keeps for a cached verification.
-    const cached = freezeWithMemo({ ...subject }, new SubjectMemo());
-    const a = filter(cached, engine);
-    assert.equal(filter(cached, engine), a);
-    assert.ok(Object.isFrozen(a));
-    assert.notEqual(filter({ ...subject }, engine), a, 'a subject that could still change is narrowed each time');
+    const n = filter.narrowing(engine)!;
+    assert.equal(filter.narrowing(engine), n, 'the same bundle, the same narrowing');
+    assert.equal(typeof n.id, 'number', 'named by a number, not by the engine (a replaced Wasm instance would stay alive)');
+    assert.notEqual(filter.narrowing(engineWith(['orders-viewer'], 'declared'))!.id, n.id, 'a reloaded bundle gets another');
+    assert.equal(filter.narrowing(engineWith(undefined)), undefined);
+    const out = n.narrow(subject);
+    assert.deepEqual(out.roles, ['orders-viewer']);
+    assert.equal(Object.isFrozen(out), false, 'the enricher freezes what it keeps, with its memo');
+    assert.ok(Object.isFrozen(filter(subject, engine)), 'a subject narrowed directly is frozen');
   });
 
   it('filters a cached role list once per bundle (same list in, same list out)', () => {
@@ -52,17 +54,6 @@ describe('subject filter (relevant roles)', () => {
     const b = filter({ ...withCachedList }, engine);
     assert.equal(a.roles, b.roles);
     assert.notEqual(filter(withCachedList, engineWith(['orders-viewer'])).roles, a.roles, 'another bundle filters it anew');
-  });
-
-  it('narrows a cached subject again after a bundle reload, and keeps no reference to the replaced engine', () => {
-    const cached = freezeWithMemo({ ...subject }, new SubjectMemo());
-    const first = filter(cached, engineWith(['orders-viewer']));
-    const second = filter(cached, engineWith(['admin']));
-    assert.notEqual(second, first);
-    assert.deepEqual(second.roles, []);
-    const memo = subjectMemoOf(cached)!;
-    assert.equal(typeof memo.narrowedFor, 'number', 'the memo names the engine by a number, not the engine itself');
-    assert.equal(memo.narrowed, second);
   });
 
   it('leaves the subject alone when the bundle names no relevant roles', () => {
