@@ -15,6 +15,9 @@ if [[ ! -d bench/node_modules/autocannon ]]; then
   echo "bench: installing the benchmark's dependencies (bench/: npm ci)" >&2
   (cd bench && npm ci --no-audit --no-fund >&2)
 fi
+# The stock OPA peer runs in most scenarios: build-policies.sh installs OPA only when a bundle needs building, so a
+# fresh clone with current bundles would have none.
+bash scripts/install-opa.sh
 bash scripts/build-policies.sh
 command -v wrk >/dev/null 2>&1 || echo "bench: wrk is not installed; using autocannon (apt-get install -y wrk for the reference setup)" >&2
 exec "$root/node_modules/.bin/node" "$bench/src/run.ts" "$@"
