@@ -75,7 +75,7 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
     const last = memo?.subject as Subject | undefined;
     const lastMemo = last === undefined ? undefined : subjectMemoOf(last);
     const reusable = lastMemo !== undefined && lastMemo.narrowedFor === (narrowing?.id ?? 0);
-    if (reusable && lastMemo.from === FROM_TOKEN) return enriched(last!, lastMemo.held, narrowing, 'token', 'none');
+    if (reusable && lastMemo.from === FROM_TOKEN) return enriched(last!, lastMemo.roles.length, narrowing, 'token', 'none');
     const tokenRoles = readRoles(payload, options.roleClaims);
     const client = options.serviceClaim === undefined ? undefined : payload[options.serviceClaim];
     // A service's own token names no user: userinfo has nothing to say about it, so nothing is fetched.
@@ -104,7 +104,7 @@ export function createClaimsEnricher(options: EnrichOptions): ClaimsEnricher {
     const staleReason = stale ? `${stale.name}: ${stale.staleReason}` : undefined;
     // A kept subject is reused while its answers and roles are the very same objects (a refreshed cache entry
     // brings new ones) and the narrowing is the same (a bundle reload brings another).
-    if (reusable && lastMemo.roles === roles && sameAnswers(lastMemo.from, claims)) return enriched(last!, lastMemo.held, narrowing, source, cache, staleReason);
+    if (reusable && lastMemo.roles === roles && sameAnswers(lastMemo.from, claims)) return enriched(last!, lastMemo.roles.length, narrowing, source, cache, staleReason);
     // `kind` is set last: neither the token nor the IdP's answer may claim to be a service.
     const merged = { ...mergeClaims(payload, claims, roles, options.merge), kind: 'user' } as Subject;
     // The memo's `from` is the one fetched answer, or the list of them.
@@ -126,7 +126,6 @@ function keep(memo: VerificationMemo | undefined, merged: Subject, from: object,
   sm.from = from;
   sm.roles = merged.roles;
   sm.narrowedFor = narrowing?.id ?? 0;
-  sm.held = merged.roles.length;
   memo.subject = freezeWithMemo(subject, sm);
   return memo.subject as Subject;
 }

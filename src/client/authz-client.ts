@@ -1,4 +1,5 @@
 import { Agent, request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { deadlineSignal } from './deadline-signal.ts';
 
 /** One question for the sidecar: may the bearer of this token call `method path`? */
 export interface AuthorizeParams {
@@ -108,12 +109,15 @@ export function createAuthzClient(options: AuthzClientOptions = {}): AuthzClient
       const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
       if (authorization !== undefined) headers['authorization'] = authorization;
       if (params.traceparent !== undefined) headers['traceparent'] = params.traceparent;
-      const deadline = AbortSignal.timeout(timeoutMs);
-      const signal = params.signal ? AbortSignal.any([deadline, params.signal]) : deadline;
-      const first = await once(body, headers, signal);
-      const result = first.retry && !signal.aborted ? await once(body, headers, signal) : first;
-      const { retry: _retry, ...clean } = result as AuthorizeResult & { retry?: boolean };
-      return clean;
+      const deadline = deadlineSignal(timeoutMs, params.signal);
+      try {
+        const first = await once(body, headers, deadline.signal);
+        const result = first.retry && !deadline.signal.aborted ? await once(body, headers, deadline.signal) : first;
+        const { retry: _retry, ...clean } = result as AuthorizeResult & { retry?: boolean };
+        return clean;
+      } finally {
+        deadline.release();
+      }
     },
     close: () => agent.destroy(),
   };

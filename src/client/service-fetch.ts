@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { DEFAULT_SIDECAR_URL, parseTarget, read } from './authz-client.ts';
+import { deadlineSignal } from './deadline-signal.ts';
 
 /** Why no token could be had: the sidecar's stable code (`token_refused`, `rate_limited`, …) or the client's own. */
 export class ServiceTokenError extends Error {
@@ -59,13 +60,14 @@ export function createServiceFetch(options: ServiceFetchOptions = {}): ServiceFe
   const outbound = options.fetch ?? globalThis.fetch;
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
-  const token = (init: ServiceCallInit): Promise<string> =>
-    new Promise((resolve, reject) => {
+  const token = (init: ServiceCallInit): Promise<string> => {
+    const deadline = deadlineSignal(timeoutMs);
+    const signal = deadline.signal;
+    return new Promise<string>((resolve, reject) => {
       const body = JSON.stringify({ audience: init.audience, ...(init.scope !== undefined ? { scope: init.scope } : {}) });
       const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
       if (secret !== undefined) headers['x-authz-caller-secret'] = secret;
       if (init.onBehalfOf !== undefined) headers['authorization'] = `Bearer ${init.onBehalfOf}`;
-      const signal = AbortSignal.timeout(timeoutMs);
       const path = init.onBehalfOf !== undefined ? '/v1/tokens/exchange' : '/v1/tokens/service';
       const fail = (err: NodeJS.ErrnoException): void =>
         reject(signal.aborted ? new ServiceTokenError('sidecar_timeout', 0, `no token from the sidecar within ${timeoutMs} ms`) : new ServiceTokenError('sidecar_unavailable', 0, `the sidecar at ${url} is unreachable: ${err.code ?? err.message}`));
@@ -87,7 +89,8 @@ export function createServiceFetch(options: ServiceFetchOptions = {}): ServiceFe
       });
       req.on('error', fail);
       req.end(body);
-    });
+    }).finally(deadline.release);
+  };
 
   return async (input, init) => {
     if (typeof init?.audience !== 'string' || init.audience === '') throw new TypeError('a service call needs { audience }');

@@ -39,6 +39,8 @@ export class SerialMemo {
   json: string | undefined = undefined;
 }
 
+const NO_ROLES: readonly string[] = Object.freeze([]);
+
 /**
  * What src/claims/enrich-claims.ts remembers about the subject it keeps for a cached verification: what it was
  * built from, so a request with the same answers reuses it, and which narrowing it had (src/decision/relevant-roles.ts).
@@ -48,12 +50,10 @@ export class SerialMemo {
 export class SubjectMemo extends SerialMemo {
   /** The fetched claims the subject was built from (one answer, or an array of them), or a marker for the token alone. */
   from: object | undefined = undefined;
-  /** The merged role list before narrowing (interned, so compared by identity). */
-  roles: readonly string[] | undefined = undefined;
+  /** The merged role list before narrowing (interned, so compared by identity; its length is logged as `roles_filter.held`). */
+  roles: readonly string[] = NO_ROLES;
   /** The narrowing applied (Narrowing.id; 0: none). */
   narrowedFor = 0;
-  /** How many roles the subject held before narrowing (logged as `roles_filter.held`). */
-  held = 0;
 }
 
 /** The SerialMemo (or SubjectMemo) of a subject frozen with one, or undefined. */

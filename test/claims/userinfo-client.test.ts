@@ -290,4 +290,22 @@ describe('createIdpPool', () => {
       await server.close();
     }
   });
+
+  test('regression (WeakRefs per IdP call): a call uses neither AbortSignal.timeout nor AbortSignal.any, whose FinalizationRegistry cells and WeakRefs outlive it until a full GC, and leaves no timer behind', async (t) => {
+    const server = await startLocalServer((_req, res) => sendJson(res, 200, { sub: 'alice' }));
+    const pool = createIdpPool(`${server.origin}/userinfo`, { connectTimeoutMs: 60_000, headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000, maxResponseBytes: 4096, connections: 2 });
+    const timeout = t.mock.method(AbortSignal, 'timeout');
+    const any = t.mock.method(AbortSignal, 'any');
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    try {
+      await pool.request('userinfo', { method: 'GET', headers: {} }); // connections and undici's own timers are made once
+      const before = timers();
+      for (let i = 0; i < 50; i++) assert.equal((await pool.request('userinfo', { method: 'GET', headers: {} })).status, 200);
+      assert.equal(timeout.mock.callCount() + any.mock.callCount(), 0);
+      assert.equal(timers(), before, "each call's deadline timers are cleared when it ends");
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
 });

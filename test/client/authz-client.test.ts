@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -62,6 +63,25 @@ describe('authz-sidecar/client against a real sidecar', () => {
     }
   });
 
+  it('regression (WeakRefs per call): a call makes neither AbortSignal.timeout nor AbortSignal.any, and a long-lived caller signal keeps no listener per call', async (t) => {
+    const client = createAuthzClient({ url: sc.url, timeoutMs: 2000 });
+    try {
+      const bob = await idp.token('bob');
+      await client.authorize({ method: 'GET', path: '/api/orders/1', token: bob }); // the sidecar fetches its keys and bob's claims once
+      const timeout = t.mock.method(AbortSignal, 'timeout');
+      const any = t.mock.method(AbortSignal, 'any');
+      const shutdown = new AbortController(); // a service's process-wide signal, passed on every call
+      for (let i = 0; i < 20; i++) {
+        const r = await client.authorize({ method: 'GET', path: '/api/orders/1', token: bob, signal: shutdown.signal });
+        assert.equal(r.allow, true);
+      }
+      assert.equal(timeout.mock.callCount() + any.mock.callCount(), 0);
+      assert.equal(getEventListeners(shutdown.signal, 'abort').length, 0);
+    } finally {
+      client.close();
+    }
+  });
+
   it('the middleware lets an allowed request through and answers 403 and 401 itself', async () => {
     const svc = await service({ url: sc.url, timeoutMs: 2000 });
     try {
@@ -119,6 +139,23 @@ describe('the client fails closed', () => {
       } finally {
         svc.server.close();
       }
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it("denies with aborted when the caller's signal aborts first, and leaves no listener on it", async () => {
+    const hung = await hungServer();
+    try {
+      const client = createAuthzClient({ url: hung.url, timeoutMs: 5000 });
+      const caller = new AbortController();
+      setTimeout(() => caller.abort(), 50);
+      const r = await client.authorize({ method: 'GET', path: '/api/orders/1', token: 'x.y.z', signal: caller.signal });
+      assert.deepEqual([r.allow, r.code], [false, 'aborted']);
+      assert.equal(getEventListeners(caller.signal, 'abort').length, 0);
+      const already = await client.authorize({ method: 'GET', path: '/api/orders/1', token: 'x.y.z', signal: AbortSignal.abort() });
+      assert.deepEqual([already.allow, already.code], [false, 'aborted'], 'a signal aborted before the call');
+      client.close();
     } finally {
       await hung.close();
     }
