@@ -301,9 +301,9 @@ try {
             const before = memory(t.pid).rssMb;
             const f = await fill(t.url, t.wire, s.measure.name === s.fill.name ? sampleLast(tokensOf(s.fill), s.measure.stride) : tokensOf(s.fill));
             const after = memory(t.pid).rssMb;
-            if (f.failed) log(`  ${t.name}: ${f.failed} of ${f.sent} fill requests failed`);
+            if (f.failed) log(`  ${t.name}: ${f.failed} of ${f.sent} fill requests failed: ${JSON.stringify(f.kinds)}`);
             const perSubjects = ((after - before) * 100_000) / s.fill.count;
-            extra.set(name, { subjects: s.fill.count, fill_failed: f.failed, rss_before_fill_mb: Number(before.toFixed(1)), rss_after_fill_mb: Number(after.toFixed(1)), rss_mb_per_100k_subjects: Number(perSubjects.toFixed(1)) });
+            extra.set(name, { subjects: s.fill.count, fill_failed: f.failed, ...(f.failed ? { fill_failed_kinds: f.kinds } : {}), rss_before_fill_mb: Number(before.toFixed(1)), rss_after_fill_mb: Number(after.toFixed(1)), rss_mb_per_100k_subjects: Number(perSubjects.toFixed(1)) });
             log(`  ${t.name}: filled ${s.fill.count} subjects in ${f.seconds.toFixed(1)} s, RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB (${perSubjects.toFixed(0)} MB per 100,000)`);
           }
           rounds.get(name)!.push(await measure(s.wire ? 'extauthz' : generator.name, t, s, dir, `round${round + 1}`));

@@ -5,6 +5,8 @@ import { REQUEST } from '../targets/target.ts';
 export interface FillResult {
   readonly sent: number;
   readonly failed: number;
+  /** Failed requests by kind: `<status> <code>` (the answer's JSON `code`, when it has one) or the socket error's code. */
+  readonly kinds: Readonly<Record<string, number>>;
   readonly seconds: number;
 }
 
@@ -31,18 +33,31 @@ export async function fill(url: string, wire: 'sidecar' | 'opa' | 'grpc', tokens
   const started = performance.now();
   let next = 0;
   let failed = 0;
+  const kinds: Record<string, number> = {};
+  const count = (kind: string): void => {
+    failed++;
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  };
   const one = (token: string): Promise<void> =>
     new Promise((resolve) => {
       const body = wire === 'opa' ? JSON.stringify({ input: { token, ...REQUEST } }) : JSON.stringify(REQUEST);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
       if (wire === 'sidecar') headers['authorization'] = `Bearer ${token}`;
       const req = request({ hostname, port, agent, method: 'POST', path: wire === 'opa' ? OPA_DECISION_PATH : '/authorize', headers }, (res) => {
-        if (res.statusCode !== 200) failed++;
-        res.resume();
-        res.on('end', resolve);
+        if (res.statusCode === 200) {
+          res.resume();
+          res.on('end', resolve);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          count(`${res.statusCode} ${codeOf(Buffer.concat(chunks).toString('utf8'))}`.trim());
+          resolve();
+        });
       });
-      req.on('error', () => {
-        failed++;
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        count(err.code ?? err.message);
         resolve();
       });
       req.end(body);
@@ -53,5 +68,15 @@ export async function fill(url: string, wire: 'sidecar' | 'opa' | 'grpc', tokens
     }),
   );
   agent.destroy();
-  return { sent: tokens.length, failed, seconds: (performance.now() - started) / 1000 };
+  return { sent: tokens.length, failed, kinds, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The `code` of a JSON error answer (the sidecar's and OPA's), or ''. */
+function codeOf(text: string): string {
+  try {
+    const code = (JSON.parse(text) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : '';
+  } catch {
+    return '';
+  }
 }
