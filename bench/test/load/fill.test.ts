@@ -20,7 +20,7 @@ describe('fill', () => {
   it('counts failed requests by kind: status and the answer\'s code, or the socket error', async () => {
     const server = createServer((req, res) => {
       const token = req.headers['authorization'];
-      if (token === 'Bearer reset') return req.socket.destroy();
+      if (token === 'Bearer reset') return void req.socket.destroy();
       if (token === 'Bearer busy') return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"code":"claims_unavailable"}');
       if (token === 'Bearer html') return void res.writeHead(502).end('<html>');
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"allow":true}');
