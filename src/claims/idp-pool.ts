@@ -53,8 +53,8 @@ export function createIdpPool(endpoint: string, options: IdpHttpOptions): IdpPoo
     async request(what, init) {
       // One controller and two plain timers per call, not AbortSignal.timeout and AbortSignal.any: those register
       // every signal in FinalizationRegistries and hold WeakRefs, which live until a full GC runs their cleanup.
-      // One IdP call each, that was ~0.5 of each per cached subject still on the heap after a 100,000-subject fill
-      // (a heap snapshot of the benchmark's sidecar), work V8 settles in mark-compact's final pause.
+      // With one IdP call per new subject, a heap snapshot of the benchmark's sidecar after a 100,000-subject fill
+      // held about one WeakRef and one registry cell per subject (bench/README.md, "After this run").
       const abort = new AbortController();
       const headersTimer = setTimeout(() => abort.abort(new DOMException(`${what} response headers timed out`, 'TimeoutError')), headersDeadlineMs);
       const deadline = setTimeout(() => abort.abort(new DOMException(`${what} timed out`, 'TimeoutError')), deadlineMs);
