@@ -44,7 +44,7 @@ export function createSubjectFilter(roleClaims: readonly RoleClaim[]): SubjectFi
           roles = Object.freeze(subject.roles.filter((r) => relevant.has(r)));
           if (Object.isFrozen(subject.roles)) lists.set(subject.roles, roles);
         }
-        let out: Record<string, unknown> = { ...subject };
+        let out: Record<string, unknown> = subject; // without() copies only what it changes
         if (configured) {
           for (const rc of roleClaims) out = without(out, Object.hasOwn(out, rc.path) ? [rc.path] : rc.segments);
         }

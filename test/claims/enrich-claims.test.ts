@@ -308,6 +308,7 @@ describe('cached verifications', () => {
     assert.deepEqual(narrowed, ['n1']);
     const c = await enrich(TOKEN, v, narrowing(2));
     assert.notEqual(c.subject, a.subject, 'another bundle narrows again');
+    assert.equal(verificationMemoOf(v)!.subject, c.subject, 'and the memo keeps only its latest narrowing');
     assert.deepEqual(narrowed, ['n1', 'n2']);
     const d = await enrich(TOKEN, v);
     assert.deepEqual(d.subject.roles, ['keep', 'drop'], 'without a narrowing, the merged subject');

@@ -78,7 +78,7 @@ describe('masking', () => {
     const file = join(tempDir(), 'decisions.log');
     const log = createDecisionLogger({ target: file, bufferEvents: 10, masking: DEFAULTS });
     await log.start();
-    // Frozen as src/decision/relevant-roles.ts freezes a narrowed subject it keeps.
+    // Frozen as src/claims/enrich-claims.ts freezes the narrowed subject it keeps.
     const subject = freezeWithMemo({ sub: 'bob', name: 'B\u00f6b "the" <builder>', roles: Object.freeze(['r', 'é']) }, new SerialMemo());
     log.log(draft(0, { input: { subject, request: { method: 'GET', path: '/x' } } }));
     log.log(draft(1, { input: { subject: { ...subject }, request: { method: 'GET', path: '/x' } } }));

@@ -24,7 +24,7 @@ describe('stringifyMembers (the policy input and the decision event)', () => {
 
   it('serialises a cached subject once, and an unfrozen member every time', () => {
     let reads = 0;
-    // Frozen as src/decision/relevant-roles.ts freezes a narrowed subject it keeps.
+    // Frozen as src/claims/enrich-claims.ts freezes the narrowed subject it keeps.
     const frozen = freezeWithMemo({ get roles() { reads++; return ['a']; } }, new SerialMemo());
     encodeInput({ subject: frozen, request: { path: '/1' } });
     assert.equal(encodeInput({ subject: frozen, request: { path: '/2' } }), '{"subject":{"roles":["a"]},"request":{"path":"/2"}}');
