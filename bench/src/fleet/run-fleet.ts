@@ -55,7 +55,9 @@ async function startFleetIdp(perMinute: number, burst: number): Promise<FleetIdp
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const { values } = parseArgs({ options: { replicas: { type: 'string', default: '4' }, users: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '32' }, probe: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({ options: { replicas: { type: 'string', default: '4' }, users: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '32' }, probe: { type: 'string', default: '2000' }, 'replica-node-args': { type: 'string', default: '' } } });
+/** Node flags for every replica, for experiments only (e.g. `--trace-gc`): the simulation's figures are taken without any. */
+const REPLICA_NODE_ARGS = values['replica-node-args'].split(' ').filter(Boolean);
 const N = Number(values.replicas);
 const U = Number(values.users);
 const CONCURRENCY = Number(values.concurrency);
@@ -137,8 +139,14 @@ interface Replica {
 
 /** The claims stage's time (decision log `timings_us.claims`, µs) by cache outcome, read from the replicas' decision logs. */
 const claimsUs = new Map<string, number[]>();
-/** Which pass the decision log lines belong to: `load` (CONCURRENCY in flight) or `probe` (one at a time). */
+/** Replica stdout lines that are not decisions (`--trace-gc` with `--replica-node-args`), by tier, phase and kind. */
+const gcLines = new Map<string, string[]>();
+/** Every shared hit of the probe: when its decision line arrived (harness clock), which replica, the claims stage in µs. */
+const tail: [number, number, number][] = [];
+/** Which pass the decision log lines belong to: `load` (CONCURRENCY in flight) or `probe` (one at a time); `start` before both. */
 let phase = 'load';
+/** True while the harness waits for quiet replicas: collections then are labelled `settle`. */
+let settling = false;
 
 async function startReplicas(idp: FleetIdp, shared: { url: string; key: string } | undefined): Promise<Replica[]> {
   const replicas: Replica[] = [];
@@ -154,11 +162,18 @@ async function startReplicas(idp: FleetIdp, shared: { url: string; key: string }
       AUTHZ_LOG_LEVEL: 'warn',
       ...(shared ? { AUTHZ_CLAIMS_SHARED_URL: shared.url, AUTHZ_CLAIMS_SHARED_KEY: shared.key } : {}),
     };
-    const proc = spawn(process.execPath, [join(ROOT, 'bin/authz-sidecar.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
+    const proc = spawn(process.execPath, [...REPLICA_NODE_ARGS, join(ROOT, 'bin/authz-sidecar.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
     createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{')) {
+        // Not a decision: `--trace-gc` writes its lines to stdout too. Counted per phase, printed at the end.
+        const gc = `${shared ? 'on' : 'off'}:${settling ? 'settle' : phase}:${/(Scavenge|Mark-Compact|Minor Mark-Sweep|Mark-Sweep)/.exec(line)?.[1] ?? 'other'}`;
+        gcLines.set(gc, [...(gcLines.get(gc) ?? []), line.replace(/^\[\d+:0x[0-9a-f]+\]\s*/, `r${i} `)]);
+        return;
+      }
       const e = JSON.parse(line) as { claims?: { cache?: string | null }; timings_us?: { claims: number } };
       const cache = `${shared ? 'on' : 'off'}:${phase}:${e.claims?.cache ?? 'none'}`;
       if (e.timings_us) (claimsUs.get(cache) ?? claimsUs.set(cache, []).get(cache)!).push(e.timings_us.claims);
+      if (e.timings_us && cache === 'on:probe:shared') tail.push([performance.now(), i, e.timings_us.claims]);
     });
     replicas.push({ url: `http://127.0.0.1:${port}`, proc, pool: new Pool(`http://127.0.0.1:${port}`, { connections: CONCURRENCY }) });
   }
@@ -238,6 +253,7 @@ async function main(): Promise<void> {
     for (const mode of ['off', 'on'] as const) {
       await redis.flush();
       await idp.reset();
+      phase = 'start';
       const replicas = await startReplicas(idp, mode === 'on' ? { url: redis.url, key } : undefined);
       try {
         const t0 = performance.now();
@@ -246,7 +262,9 @@ async function main(): Promise<void> {
         const seconds = (performance.now() - t0) / 1000;
         // The loaded passes' last decision log lines, and the collections their garbage starts: the probe
         // measures one request at a time on settled processes.
+        settling = true;
         const settled = await settle(replicas);
+        settling = false;
         phase = 'probe';
         const pinger = await redis.ping();
         const pings: number[] = [];
@@ -306,6 +324,17 @@ async function main(): Promise<void> {
   console.log('');
   for (const p of probes) console.log(`- ${p}`);
   for (const p of floors) console.log(`- ${p}`);
+  if (gcLines.size > 0) {
+    console.log('\nCollections reported by the replicas (`--trace-gc`), by tier, phase and kind:');
+    for (const [k, lines] of [...gcLines].sort()) console.log(`- ${k}: ${lines.length}${k.includes(':probe:') ? `\n    ${lines.join('\n    ')}` : ''}`);
+  }
+  if (tail.length > 0) {
+    const t0 = tail[0]![0];
+    // Whether the tail is a few stalls (clustered in time or on one replica) or spread thin: docs/fleet.md reads it.
+    const slow = [...tail].sort((a, b) => b[2] - a[2]).slice(0, Math.ceil(tail.length / 50));
+    console.log(`\nThe ${slow.length} slowest shared hits of the probe (ms after the first, replica, claims stage ms), in time order:`);
+    for (const [t, r, us] of slow.sort((a, b) => a[0] - b[0])) console.log(`  ${(t - t0).toFixed(0)} r${r} ${f(us / 1000)}`);
+  }
   const hit = claimsUs.get('on:probe:hit') ?? [];
   const shared = claimsUs.get('on:probe:shared') ?? [];
   if (hit.length > 0 && shared.length > 0) console.log(`\nA shared-tier hit adds ${f((pct(shared, 99) - pct(hit, 99)) / 1000)} ms at p99 (${f((pct(shared, 50) - pct(hit, 50)) / 1000)} ms at p50) to the claims stage, against a local hit (one request at a time).`);
