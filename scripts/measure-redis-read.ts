@@ -1,5 +1,5 @@
-// The shared tier's read outside the sidecar: the same ioredis pipeline as src/claims/shared/shared-tier.ts
-// (HGET entry, GET refusal, EXISTS lock), a single HGET, the three commands unpipelined, and a raw RESP PING on
+// The shared tier's read outside the sidecar: the ioredis pipeline src/claims/shared/shared-tier.ts used before
+// (HGET entry, GET refusal, EXISTS lock), the same three as one script (what it uses now), a single HGET, the three commands unpipelined, and a raw RESP PING on
 // its own socket (no client library: the machine's floor), interleaved, one at a time, 1 ms apart, against a
 // redis-server started on a free loopback port. docs/fleet.md ("A shared hit's cost") uses it to tell the
 // client's share of a shared hit's tail from the sidecar's.
@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { Redis } from 'ioredis';
+import { SHARED_READ } from '../src/claims/shared/shared-read-script.ts';
 
 const rounds = Number(process.argv[2] ?? 3000);
 const port = await new Promise<number>((resolve) => {
@@ -20,6 +21,8 @@ const client = new Redis(`redis://127.0.0.1:${port}`, { commandTimeout: 250, max
 client.on('error', () => undefined); // refused until redis-server listens; the retry strategy connects then
 await new Promise((resolve) => client.once('ready', resolve));
 await client.hset('h', 'f', 'x'.repeat(600)); // about a sealed entry's size
+// The shared tier's read as one script (src/claims/shared/shared-tier.ts SHARED_READ), sent as EVALSHA.
+client.defineCommand('sharedRead', { numberOfKeys: 3, lua: SHARED_READ });
 const raw = net.connect(port, '127.0.0.1');
 await new Promise((resolve) => raw.once('connect', resolve));
 raw.setNoDelay(true);
@@ -37,6 +40,7 @@ const ping = (): Promise<unknown> =>
 const kinds: [string, () => Promise<unknown>][] = [
   ['raw RESP PING (no client)', ping],
   ['ioredis pipeline HGET+GET+EXISTS (the shared read)', () => client.pipeline().hget('h', 'f').get('r').exists('l').exec()],
+  ['ioredis script HGET+GET+EXISTS, one EVALSHA', () => (client as unknown as { sharedRead(...a: string[]): Promise<unknown> }).sharedRead('h', 'r', 'l', 'f')],
   ['ioredis HGET', () => client.hget('h', 'f')],
   ['ioredis HGET, GET, EXISTS unpipelined', () => Promise.all([client.hget('h', 'f'), client.get('r'), client.exists('l')])],
 ];

@@ -4,6 +4,7 @@ import { OK, statusOf, type Component, type ComponentStatus } from '../../lib/co
 import type { ProcessLog } from '../../lib/process-log.ts';
 import { createRedisGuard, SHARED_OUTCOMES, type Guarded, type SharedOutcome } from './redis-guard.ts';
 import { redisKeys } from './redis-keys.ts';
+import { SHARED_READ } from './shared-read-script.ts';
 import { deriveSealKeys, openEntry, sealEntry, type Sealed } from './seal-entry.ts';
 import type { SharedTierSettings } from './shared-settings.ts';
 import { budgetArgs, TAKE_BUDGET } from './fleet-budget.ts';
@@ -74,6 +75,12 @@ export interface SharedTierOptions {
  * answer fetched before a logout must not come back after it. Keeps the key's TTL at the longest entry it
  * holds: PEXPIRE only ever extends (PTTL is -2 missing, -1 none).
  */
+/** The client with the shared read defined on it (start(): defineCommand), sent as EVALSHA. */
+type ReadingClient = Redis & { authzSharedRead(hash: string, refusal: string, lock: string, field: string): Promise<unknown> };
+/** The script's reply, checked: Redis is outside the trust boundary, so a reply of another shape (or with an error element) is no read. */
+const isSharedReply = (v: unknown): v is [string | null, string | null, number] =>
+  Array.isArray(v) && v.length === 3 && (v[0] === null || typeof v[0] === 'string') && (v[1] === null || typeof v[1] === 'string') && (v[2] === 0 || v[2] === 1);
+
 const HSET_EXTEND =
   "if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end return 1";
 /** Longer than any IdP call (the userinfo timeouts add up to 5 s by default). */
@@ -136,10 +143,14 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
     const hashKey = keys.subject(subject);
     const rKey = keys.refusal(refusalKey);
     const lKey = keys.lock(subject, field);
-    const r = await call((c) => c.pipeline().hget(hashKey, field).get(rKey).exists(lKey).exec(), budgetMs);
-    if (!r.ok || r.value === null) return undefined;
-    const [[e1, raw], [e2, refused], [e3, locked]] = r.value as [[Error | null, string | null], [Error | null, string | null], [Error | null, number]];
-    if (e1 || e2 || e3) return undefined;
+    const r = await call((c) => (c as ReadingClient).authzSharedRead(hashKey, rKey, lKey, field), budgetMs);
+    if (!r.ok) return undefined; // counted by the guard
+    if (!isSharedReply(r.value)) {
+      // Redis answered, but not a read: an error element (a key of the wrong type) or another shape. A miss.
+      count('error');
+      return undefined;
+    }
+    const [raw, refused, locked] = r.value;
     const entry = open<SharedClaims>(`${hashKey}|${field}`, raw);
     const refusal = open<SharedRefusal>(rKey, refused)?.payload;
     return { read: { entry, refusal: refusal?.code === 'claims_rejected' ? refusal : undefined }, locked: locked === 1 };
@@ -161,6 +172,8 @@ export function createSharedClaimsTier(options: SharedTierOptions): SharedClaims
         lazyConnect: false,
       });
       c.on('error', () => undefined); // reported through status(); the client reconnects by itself
+      // One command per read (src/claims/shared/shared-read-script.ts); ioredis resends the script after a NOSCRIPT.
+      c.defineCommand('authzSharedRead', { numberOfKeys: 3, lua: SHARED_READ });
       // The subscriber queues its SUBSCRIBE until connected and retries it forever; ioredis re-subscribes after each reconnect.
       const s = c.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
       s.on('error', () => undefined);

@@ -193,6 +193,43 @@ describe('the shared claims tier on a real redis-server', { skip: skipWithoutRed
     assert.notEqual((await fourth.decision(r3.body.decision_id)).claims.cache, 'shared');
   });
 
+  it('a subject key of the wrong type (written by someone else) is a miss: decided from the IdP, counted as a Redis error', async () => {
+    const a = await replica();
+    await until('connected', () => plugin(a).state === 'OK');
+    idp.users.set('wrong-type', { roles: ['admin'] });
+    const token = await idp.token({ sub: 'wrong-type' });
+    await redis.admin.set(whereIs(token).hash, 'not a hash');
+    const before = { ...counts(a) };
+    const r = await a.authorize(token, del);
+    assert.equal(r.body.allow, true, 'decided from the IdP');
+    assert.equal(idp.calls.userinfo.get('wrong-type'), 1);
+    assert.equal((await a.decision(r.body.decision_id)).claims.cache, 'miss');
+    assert.equal(counts(a).hit + counts(a).stale, before.hit! + before.stale!, 'nothing served from the key');
+    await until('the unusable read counted', () => counts(a).error > before.error!);
+  });
+
+  it('the read survives a SCRIPT FLUSH (Redis restarted or failed over to a node without the script): it is sent again', async () => {
+    const a = await replica();
+    const b = await replica();
+    await until('connected', () => plugin(a).state === 'OK' && plugin(b).state === 'OK');
+    const first = await idp.token({ sub: 'alice' });
+    const second = await idp.token({ sub: 'script-flushed' });
+    idp.users.set('script-flushed', { roles: ['admin'] });
+    for (const t of [first, second]) {
+      await a.authorize(t, del);
+      const { hash, field } = whereIs(t);
+      for (let i = 0; i < 100 && (await redis.admin.hget(hash, field)) === null; i++) await sleep(10);
+    }
+    const r1 = await b.authorize(first, del);
+    assert.equal((await b.decision(r1.body.decision_id)).claims.cache, 'shared');
+    await redis.admin.script('FLUSH');
+    const errorsBefore = counts(b).error;
+    const r2 = await b.authorize(second, del);
+    assert.equal(r2.body.allow, true);
+    assert.equal((await b.decision(r2.body.decision_id)).claims.cache, 'shared', 'a shared hit after the flush');
+    assert.equal(counts(b).error, errorsBefore);
+  });
+
   it('an eviction on one replica removes the subject from Redis and from every replica within 1 s', async () => {
     const replicas = [await replica(), await replica(), await replica()];
     await until('connected', () => replicas.every((r) => plugin(r).state === 'OK'));
