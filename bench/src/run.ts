@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { startChild, waitUntil, type Child } from './lib/child.ts';
 import { choosePinning, lastCores, pinned } from './lib/pinning.ts';
 import { busyOf, coreBusySeconds, coreList, cpuSeconds, memory, treeCpuSeconds } from './lib/proc-stats.ts';
-import { describeMachine, waitForQuiet } from './lib/machine.ts';
+import { describeMachine, waitForIdleTarget, waitForQuiet } from './lib/machine.ts';
 import { chooseGenerator, runLoad, type Generator } from './load/load.ts';
 import { fill, sampleLast } from './load/fill.ts';
 import { authzenRequest, subOf } from './load/authzen-request.ts';
@@ -301,9 +301,14 @@ try {
             const before = memory(t.pid).rssMb;
             const f = await fill(t.url, t.wire, s.measure.name === s.fill.name ? sampleLast(tokensOf(s.fill), s.measure.stride) : tokensOf(s.fill));
             const after = memory(t.pid).rssMb;
+            // The fill's own tail (collecting what it allocated, the decision log's backlog) is not the rotating
+            // load's: the measurement starts once the target is idle, and how long that took is reported.
+            const tail = await waitForIdleTarget(t.pid, treeCpuSeconds);
+            const idleRss = memory(t.pid).rssMb;
+            log(`  ${t.name}: busy for ${tail.toFixed(1)} s after the fill; RSS then ${idleRss.toFixed(0)} MB`);
             if (f.failed) log(`  ${t.name}: ${f.failed} of ${f.sent} fill requests failed: ${JSON.stringify(f.kinds)}`);
             const perSubjects = ((after - before) * 100_000) / s.fill.count;
-            extra.set(name, { subjects: s.fill.count, fill_failed: f.failed, ...(f.failed ? { fill_failed_kinds: f.kinds } : {}), rss_before_fill_mb: Number(before.toFixed(1)), rss_after_fill_mb: Number(after.toFixed(1)), rss_mb_per_100k_subjects: Number(perSubjects.toFixed(1)) });
+            extra.set(name, { subjects: s.fill.count, fill_failed: f.failed, ...(f.failed ? { fill_failed_kinds: f.kinds } : {}), rss_before_fill_mb: Number(before.toFixed(1)), rss_after_fill_mb: Number(after.toFixed(1)), rss_mb_per_100k_subjects: Number(perSubjects.toFixed(1)), busy_after_fill_s: Number(tail.toFixed(1)), rss_once_idle_mb: Number(idleRss.toFixed(1)) });
             log(`  ${t.name}: filled ${s.fill.count} subjects in ${f.seconds.toFixed(1)} s, RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB (${perSubjects.toFixed(0)} MB per 100,000)`);
           }
           rounds.get(name)!.push(await measure(s.wire ? 'extauthz' : generator.name, t, s, dir, `round${round + 1}`));

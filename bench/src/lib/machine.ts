@@ -20,6 +20,20 @@ export async function waitForQuiet(minutes: number, log: (msg: string) => void):
   }
 }
 
+/**
+ * Waits until the process tree under `pid` used under `share` of a core over the last half second (at least
+ * one check, at most `maxMs`); returns the seconds waited. A fill leaves work behind (the collection of what it
+ * allocated, the decision log's backlog) that a measurement right after it would count as the load's.
+ */
+export async function waitForIdleTarget(pid: number, cpuSecondsOf: (pid: number) => number, share = 0.05, maxMs = 120_000): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const before = cpuSecondsOf(pid);
+    await new Promise((r) => setTimeout(r, 500));
+    if (cpuSecondsOf(pid) - before < 0.5 * share || performance.now() - t0 > maxMs) return (performance.now() - t0) / 1000;
+  }
+}
+
 /** What the report says about the machine and the software measured. */
 export function describeMachine(root: string, gen: { name: string; version: string }, pinningDescription: string): Record<string, unknown> {
   const sh = (cmd: string, a: string[], cwd = root): string => {
